@@ -1,0 +1,43 @@
+# Two commands set everything up: `make run` (serve the demo city) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run setup install migrate demo test lint check-migrations pytest messages clean
+
+run: setup
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST)
+
+setup: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py seed_demo
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+test: install lint check-migrations pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations:
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(BIN)/pytest
+
+# Extract the UI strings and compile the catalogues (needs GNU gettext).
+messages: install
+	DJANGO_DEBUG=true $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

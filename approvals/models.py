@@ -1,0 +1,1 @@
+"""Catalogue items, implementations and cases (see the README's Architecture section)."""

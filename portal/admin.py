@@ -1,0 +1,104 @@
+"""Admin for users and the notification outbox. Personal numbers appear only masked."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from portal import services
+from portal.models import Message, Notification, User
+from portal.validators import normalize_mobile, validate_mobile
+
+
+class UserChangeForm(BaseUserChangeForm):
+    """Edit an account; a certificate number can be replaced but is never shown."""
+
+    new_cert_number = forms.CharField(
+        label=_("New certificate number"),
+        required=False,
+        help_text=_("Leave empty to keep the stored number. It is stored encrypted and shown only masked."),
+    )
+
+    class Meta(BaseUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean_mobile(self):
+        mobile = normalize_mobile(self.cleaned_data.get("mobile") or "")
+        if not mobile:
+            return None
+        validate_mobile(mobile)
+        return mobile
+
+    def clean(self):
+        cleaned = super().clean()
+        number = cleaned.get("new_cert_number", "").strip()
+        if number:
+            if not cleaned.get("cert_type"):
+                self.add_error("cert_type", _("Choose the certificate type of the new number."))
+            else:
+                try:
+                    self.instance.set_cert_number(cleaned["cert_type"], number)
+                except forms.ValidationError as exc:
+                    self.add_error("new_cert_number", exc)
+                else:
+                    if User.objects.filter(User.cert_lookup(cleaned["cert_type"], number)).exclude(pk=self.instance.pk):
+                        self.add_error("new_cert_number", _("Another account already holds this number."))
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = AdminUserCreationForm
+    list_display = ["username", "real_name", "kind", "masked_mobile", "cert_masked", "is_staff", "is_active"]
+    list_filter = ["kind", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["username", "real_name", "mobile"]
+    ordering = ["username"]
+    readonly_fields = ["cert_masked", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Real name"), {"fields": ["real_name", "kind", "mobile", "email"]}),
+        (_("Certificate"), {"fields": ["cert_type", "cert_masked", "new_cert_number"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]})]
+
+    @admin.display(description=_("mobile number"), ordering="mobile")
+    def masked_mobile(self, obj):
+        return obj.mobile_masked
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "recipient", "status", "attempts", "created_at", "delivered_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["event_key", "kind", "recipient__username"]
+    raw_id_fields = ["recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["resend"]
+
+    @admin.action(description=_("Send the selected notifications again"))
+    def resend(self, request, queryset):
+        ids = list(queryset.exclude(status=Notification.Status.DELIVERED).values_list("pk", flat=True))
+        queryset.filter(pk__in=ids).update(status=Notification.Status.PENDING)
+        count = services.outbox_publish(notification_ids=ids)
+        self.message_user(request, _("%(count)d notifications published again.") % {"count": count})
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "recipient__username"]
+    raw_id_fields = ["recipient", "notification"]
+    readonly_fields = ["notification", "recipient", "kind", "title", "body", "link", "created_at", "read_at"]
+
+    def has_add_permission(self, request):
+        return False

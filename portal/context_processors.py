@@ -1,0 +1,23 @@
+"""Template context shared by every page: the navigation for the user's roles."""
+
+from django.conf import settings
+
+from departments.selectors import membership_roles
+from portal.selectors import message_unread_count
+
+
+def navigation(request):
+    """Return what the header needs: role flags and the unread count (two queries at most)."""
+    user = getattr(request, "user", None)
+    context = {"portal_name": settings.PORTAL_NAME, "nav_roles": frozenset(), "unread_count": 0}
+    if user is None or not user.is_authenticated:
+        return context
+    roles = membership_roles(user=user)
+    context.update(
+        nav_roles=roles,
+        nav_staff=bool(roles),
+        nav_supervisor="supervisor" in roles or user.is_superuser,
+        nav_admin=user.is_staff,
+        unread_count=message_unread_count(user=user),
+    )
+    return context

@@ -1,0 +1,40 @@
+"""Load the demo city: regions, departments, staff and demo accounts. Safe to run again."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from departments.demo import seed_departments, seed_regions
+from departments.models import StaffMembership
+from portal.demo import seed_users
+
+# username, department key (<region code>:<municipal short name>), role, staff number
+MEMBERSHIPS = [
+    ("clerk_scj", "500000:市市场监管局", StaffMembership.Role.CLERK, "SJ0001"),
+    ("reviewer_scj", "500000:市市场监管局", StaffMembership.Role.REVIEWER, "SJ0002"),
+    ("clerk_yz_scj", "500103:市市场监管局", StaffMembership.Role.CLERK, "YZ0101"),
+    ("clerk_jb_gaj", "500105:市公安局", StaffMembership.Role.CLERK, "JB0201"),
+    ("clerk_wjw", "500000:市卫生健康委", StaffMembership.Role.CLERK, "SJ0301"),
+    ("clerk_lj_rsj", "500190:市人力社保局", StaffMembership.Role.CLERK, "LJ0401"),
+    ("supervisor", "500000:市大数据发展局", StaffMembership.Role.SUPERVISOR, "SJ9001"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo city (idempotent: running it twice changes nothing)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        regions = seed_regions()
+        departments = seed_departments()
+        users = seed_users()
+        for username, department_key, role, staff_number in MEMBERSHIPS:
+            StaffMembership.objects.update_or_create(
+                user=users[username],
+                department=departments[department_key],
+                defaults={"role": role, "staff_number": staff_number, "is_active": True},
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo city ready: {regions} regions, {len(departments)} departments, {len(users)} demo accounts."
+            )
+        )

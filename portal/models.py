@@ -1,0 +1,203 @@
+"""The user model and the notification outbox with its message centre."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal import crypto
+from portal.validators import (
+    mask_id_number,
+    mask_mobile,
+    normalize_credit_code,
+    normalize_id_number,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username, password=None, **extra_fields):
+        if not username:
+            raise ValueError("A user needs a username.")
+        user = self.model(username=self.model.normalize_username(username), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self.create_user(username, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person or enterprise with a real-name account; staff log in by username."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    class CertType(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("Resident ID number")
+        CREDIT_CODE = "credit_code", _("Unified social credit code")
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    # NULL, not "", so that the unique constraint admits many accounts without a mobile (staff).
+    mobile = models.CharField(_("mobile number"), max_length=11, unique=True, null=True, blank=True)
+    real_name = models.CharField(_("real name"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    email = models.EmailField(_("e-mail"), blank=True)
+    cert_type = models.CharField(_("certificate type"), max_length=16, choices=CertType.choices, blank=True)
+    cert_digest = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    cert_cipher = models.TextField(blank=True, editable=False)
+    cert_masked = models.CharField(_("certificate number"), max_length=32, blank=True, editable=False)
+    is_staff = models.BooleanField(
+        _("administration site access"), default=False, help_text=_("May log in to the administration site.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cert_type", "cert_digest"],
+                condition=Q(cert_digest__isnull=False),
+                name="user_cert_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(mobile__isnull=True) | Q(mobile__regex=r"^1[3-9][0-9]{9}$"),
+                name="user_mobile_format",
+            ),
+        ]
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    def clean(self):
+        super().clean()
+        if self.mobile:
+            validate_mobile(self.mobile)
+
+    def get_full_name(self):
+        return self.real_name or self.username
+
+    def get_short_name(self):
+        return self.real_name or self.username
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile or "")
+
+    def set_cert_number(self, cert_type: str, number: str) -> None:
+        """Validate and store a certificate number: encrypted, digested and masked, never in clear."""
+        if cert_type == self.CertType.RESIDENT_ID:
+            number = normalize_id_number(number)
+            validate_id_number(number)
+        elif cert_type == self.CertType.CREDIT_CODE:
+            number = normalize_credit_code(number)
+            validate_credit_code(number)
+        else:
+            raise ValueError(f"Unknown certificate type {cert_type!r}.")
+        self.cert_type = cert_type
+        self.cert_digest = crypto.digest(number)
+        self.cert_cipher = crypto.encrypt(number)
+        self.cert_masked = mask_id_number(number)
+
+    def reveal_cert_number(self) -> str:
+        """Return the full number. Callers must be authorised and should record the reveal."""
+        return crypto.decrypt(self.cert_cipher) if self.cert_cipher else ""
+
+    @classmethod
+    def cert_lookup(cls, cert_type: str, number: str) -> Q:
+        """Return a filter matching the account holding ``number``."""
+        normalize = normalize_id_number if cert_type == cls.CertType.RESIDENT_ID else normalize_credit_code
+        return Q(cert_type=cert_type, cert_digest=crypto.digest(normalize(number)))
+
+
+class Notification(models.Model):
+    """An outbox row: something to tell one user, written in the same transaction as its cause.
+
+    A Celery task delivers it (see ``portal.services.notification_deliver``); a periodic
+    sweep publishes rows again that waited too long, so a broker that was down only delays.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=64)
+    event_key = models.CharField(
+        _("event key"),
+        max_length=128,
+        blank=True,
+        help_text=_("Identifies the event; one row per event and recipient."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("last published at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient"],
+                condition=~Q(event_key=""),
+                name="notification_event_recipient_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_created")]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id} ({self.status})"
+
+
+class Message(models.Model):
+    """An item in a user's in-site message centre, made by delivering a notification once."""
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="message"
+    )
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="message_recipient_recent"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="message_recipient_unread"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("portal:message_detail", args=[self.pk])

@@ -1,0 +1,15 @@
+"""Settings for the test suite: the base settings with safe defaults and fast hashing."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-checks")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Tests run tasks in-process unless a test starts a real worker (see tests/portal/test_celery_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True

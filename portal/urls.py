@@ -1,0 +1,31 @@
+"""Root URLs: the shell's pages and each app's URLs under its prefix."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import views
+
+app_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("accounts/login/", views.LoginView.as_view(), name="login"),
+        path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("me/", views.me, name="me"),
+        path("messages/", views.message_list, name="message_list"),
+        path("messages/<int:pk>/", views.message_detail, name="message_detail"),
+        path("messages/read-all/", views.message_read_all, name="message_read_all"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(app_patterns)),
+    path("", include("departments.urls")),
+    path("", include("approvals.urls")),
+    path("", include("evaluations.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = admin.site.site_title = "网上行政审批大厅 · 管理"

@@ -1,0 +1,45 @@
+"""The demo city loads completely, and loading it again changes nothing."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db.models import Count
+
+from departments.models import Department, Region, StaffMembership
+from portal.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    models = [m for m in apps.get_models() if m._meta.app_label in {"portal", "departments"}]
+    state = {}
+    for model in models:
+        rows = list(model.objects.order_by("pk").values())
+        for row in rows:
+            row.pop("last_login", None)
+        state[model._meta.label] = rows
+    return state
+
+
+def test_seed_demo_loads_the_city():
+    call_command("seed_demo", verbosity=0)
+    assert Region.objects.filter(level__in=["district", "county"]).count() == 38
+    assert set(Region.objects.filter(level="zone").values_list("name", flat=True)) == {"两江新区", "重庆高新区"}
+    towns = Region.objects.filter(level="town").values("parent").annotate(n=Count("id"))
+    assert len(towns) == 40 and all(row["n"] >= 2 for row in towns)
+    assert Department.objects.filter(region__code="500000").count() >= 20
+    assert Department.objects.filter(parent__isnull=False).values("region").distinct().count() >= 5
+    roles = set(StaffMembership.objects.values_list("role", flat=True))
+    assert roles == {"clerk", "reviewer", "supervisor"}
+    assert StaffMembership.objects.filter(role="clerk").values("department__region").distinct().count() >= 3
+    assert User.objects.filter(kind="enterprise", cert_type="credit_code").count() == 1
+    assert User.objects.filter(kind="individual", cert_type="resident_id").count() == 2
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo", verbosity=0)
+    first = snapshot()
+    call_command("seed_demo", verbosity=0)
+    assert snapshot() == first
