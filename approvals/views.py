@@ -1,10 +1,133 @@
-"""Pages of the approvals app: the clerk's desk."""
+"""Pages of the approvals app: the catalogue, the guide page, themes and the clerk's desk."""
 
-from django.shortcuts import render
+from pathlib import Path
 
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+
+from approvals import selectors
+from approvals.models import Audience, Implementation, Item
+from approvals.signals import CATALOGUE_CACHE
 from departments.decorators import membership_required
-from departments.selectors import membership_list
+from departments.selectors import department_get, membership_list
+from portal.cache import cache_page_for_anonymous
 from portal.selectors import message_list
+
+PAGE_SIZE = 20
+
+
+def _facet_links(filters: selectors.CatalogueFilters, facets: dict) -> list[dict]:
+    """Turn facet counts into labelled links that toggle one filter and keep the others."""
+    labels = {
+        "audience": dict(Audience.choices),
+        "visits": dict(Implementation.Visits.choices),
+        "kind": dict(Item.Kind.choices),
+    }
+    keys = {
+        "department": ("department__code", "department__name"),
+        "region": ("region__code", "region__name"),
+        "theme": ("item__themes__slug", "item__themes__name"),
+        "audience": ("item__audience", None),
+        "visits": ("visits", None),
+        "kind": ("item__kind", None),
+    }
+    current = {"q": filters.q, **filters.active()}
+    groups = []
+    for name, rows in facets.items():
+        value_key, label_key = keys[name]
+        options = []
+        for row in rows:
+            value = str(row[value_key])
+            selected = getattr(filters, name) == value
+            params = {k: v for k, v in current.items() if v and k != name}
+            if not selected:
+                params[name] = value
+            label = row[label_key] if label_key else labels[name].get(row[value_key], value)
+            options.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "count": row["count"],
+                    "selected": selected,
+                    "url": "?" + urlencode(params),
+                }
+            )
+        groups.append({"name": name, "options": options})
+    return groups
+
+
+@cache_page_for_anonymous(CATALOGUE_CACHE)
+def catalogue(request):
+    """Render the catalogue: facets with counts, search results, pagination; a full code jumps to its guide."""
+    filters = selectors.CatalogueFilters.from_querydict(request.GET)
+    if filters.q:
+        match = selectors.code_lookup(filters.q)
+        if match is not None:
+            return redirect(match)
+    page = Paginator(selectors.catalogue_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = {"q": filters.q, **filters.active()}
+    context = {
+        "filters": filters,
+        "page": page,
+        "facet_groups": _facet_links(filters, selectors.catalogue_facets(filters)),
+        "query_string": urlencode({k: v for k, v in params.items() if v}),
+        "themes": selectors.theme_list(),
+    }
+    return render(request, "approvals/item_list.html", context)
+
+
+@cache_page_for_anonymous(CATALOGUE_CACHE)
+def item_detail(request, code: str):
+    """Render the guide page (办事指南) of one published implementation."""
+    implementation = selectors.implementation_get_published(code=code.upper())
+    if implementation is None:
+        raise Http404
+    context = {
+        "implementation": implementation,
+        "item": implementation.item,
+        "materials": implementation.materials.all(),
+        "faqs": implementation.faqs.all(),
+        "other_places": selectors.implementation_other_places(implementation=implementation),
+    }
+    return render(request, "approvals/item_detail.html", context)
+
+
+def material_template(request, code: str, pk: int):
+    """Download a material's blank template (a public form) as an attachment, never inline."""
+    material = selectors.material_template_get(implementation_code=code.upper(), material_id=pk)
+    if material is None:
+        raise Http404
+    filename = f"{material.name}{Path(material.template.name).suffix.lower()}"
+    response = FileResponse(material.template.open("rb"), as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@cache_page_for_anonymous(CATALOGUE_CACHE)
+def theme_list(request):
+    return render(request, "approvals/theme_list.html", {"themes": selectors.theme_list()})
+
+
+@cache_page_for_anonymous(CATALOGUE_CACHE)
+def theme_detail(request, slug: str):
+    theme = selectors.theme_get(slug=slug)
+    if theme is None:
+        raise Http404
+    filters = selectors.CatalogueFilters(theme=slug)
+    page = Paginator(selectors.catalogue_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/theme_detail.html", {"theme": theme, "page": page})
+
+
+@cache_page_for_anonymous(CATALOGUE_CACHE)
+def department_items(request, code: str):
+    department = department_get(code=code)
+    if department is None:
+        raise Http404
+    filters = selectors.CatalogueFilters(department=code)
+    page = Paginator(selectors.catalogue_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "approvals/department_items.html", {"department": department, "page": page})
 
 
 @membership_required()

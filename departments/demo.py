@@ -10,6 +10,7 @@ import csv
 from pathlib import Path
 
 from departments.models import Department, Region
+from portal.upsert import upsert
 from portal.validators import credit_code_check_char
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -73,18 +74,21 @@ def seed_regions() -> int:
     return count + 1
 
 
-def seed_departments() -> dict[str, Department]:
+def seed_departments(*, also_in_demo_districts: set[str] = frozenset()) -> dict[str, Department]:
     """Create or update the municipal departments and their district counterparts.
 
-    Return the departments keyed by ``<region code>:<municipal short name>``.
+    ``also_in_demo_districts`` names more municipal departments (by short name) that get a
+    counterpart in each demo district. Return the departments keyed by
+    ``<region code>:<municipal short name>``.
     """
     city = Region.objects.get(code=CITY_CODE)
     result: dict[str, Department] = {}
     municipal_rows = _rows("chongqing_departments.csv")
     for serial, row in enumerate(municipal_rows, start=1):
-        department, _ = Department.objects.update_or_create(
-            code=department_credit_code(CITY_CODE, serial),
-            defaults={
+        department, _ = upsert(
+            Department,
+            {"code": department_credit_code(CITY_CODE, serial)},
+            {
                 "name": row["name"],
                 "short_name": row["short_name"],
                 "region": city,
@@ -99,13 +103,17 @@ def seed_departments() -> dict[str, Department]:
     top_level = Region.objects.filter(level__in=[Region.Level.DISTRICT, Region.Level.COUNTY, Region.Level.ZONE])
     for region in top_level:
         prefix = "重庆" if region.level == Region.Level.ZONE else "重庆市"
-        names = COUNTERPART_DEPARTMENTS if region.code in COUNTERPART_REGIONS else EVERYWHERE_DEPARTMENTS
+        if region.code in COUNTERPART_REGIONS:
+            names = [*COUNTERPART_DEPARTMENTS, *sorted(set(also_in_demo_districts) - set(COUNTERPART_DEPARTMENTS))]
+        else:
+            names = EVERYWHERE_DEPARTMENTS
         for short_name in names:
             parent = result[f"{CITY_CODE}:{short_name}"]
             serial = serials[short_name]
-            department, _ = Department.objects.update_or_create(
-                code=department_credit_code(region.code, serial),
-                defaults={
+            department, _ = upsert(
+                Department,
+                {"code": department_credit_code(region.code, serial)},
+                {
                     "name": parent.name.replace("重庆市", f"{prefix}{region.name}", 1),
                     "short_name": short_name.replace("市", region.name, 1),
                     "region": region,

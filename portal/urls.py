@@ -9,6 +9,7 @@ from portal import views
 app_patterns = (
     [
         path("", views.home, name="home"),
+        path("language/<str:code>/", views.language, name="language"),
         path("accounts/login/", views.LoginView.as_view(), name="login"),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("me/", views.me, name="me"),
@@ -24,7 +25,6 @@ urlpatterns = [
     path("", include("departments.urls")),
     path("", include("approvals.urls")),
     path("", include("evaluations.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,5 +1,6 @@
 """The citizen shell: home, log-in, my hall and the message centre."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -10,23 +11,51 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from approvals import selectors as approval_selectors
+from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
 from portal import selectors, services
+from portal.cache import cache_page_for_anonymous
 from portal.forms import LoginForm
 
 
+@cache_page_for_anonymous(CATALOGUE_CACHE)
 def home(request):
-    """Render the landing page of the demo city."""
+    """Render the landing page: live catalogue figures, popular items, life events and regions."""
     coverage = list(department_selectors.region_coverage())
     context = {
         "regions": coverage,
         "region_count": len(coverage),
         "department_count": department_selectors.department_count(),
-        "municipal_departments": department_selectors.department_directory(
-            region=department_selectors.region_get(code="500000")
-        )[:12],
+        "headline": approval_selectors.catalogue_headline(),
+        "popular": approval_selectors.popular_implementations(limit=8),
+        "themes": approval_selectors.theme_list(),
     }
     return render(request, "portal/home.html", context)
+
+
+def language(request, code: str):
+    """Switch the interface language and go back to the page the visitor was on.
+
+    A plain link (not a form) so that cached anonymous pages carry no CSRF token.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
 
 
 class LoginView(auth_views.LoginView):

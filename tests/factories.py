@@ -5,6 +5,7 @@ import itertools
 import factory
 from factory.django import DjangoModelFactory
 
+from approvals.models import Implementation, Item, LicenceType, Material, Status, Theme
 from departments.models import Department, Region, StaffMembership
 from portal.models import Message, Notification, User
 from portal.validators import credit_code_check_char, id_number_check_char
@@ -126,3 +127,62 @@ class MessageFactory(DjangoModelFactory):
     kind = "test"
     title = factory.Sequence(lambda n: f"消息{n}")
     body = "正文"
+
+
+class ThemeFactory(DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+    name = factory.Sequence(lambda n: f"主题{n}")
+
+
+class LicenceTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = LicenceType
+        django_get_or_create = ["code"]
+
+    code = "business-licence"
+    name = "营业执照"
+
+
+class ItemFactory(DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    kind = "XK"
+    code = factory.Sequence(lambda n: f"XK{n + 1:05d}001")
+    name = factory.Sequence(lambda n: f"测试许可事项{n}")
+    audience = "both"
+    legal_basis = "《中华人民共和国行政许可法》"
+    statutory_limit_days = 20
+    status = Status.PUBLISHED
+
+
+class ImplementationFactory(DjangoModelFactory):
+    class Meta:
+        model = Implementation
+        skip_postgeneration_save = True
+
+    item = factory.SubFactory(ItemFactory)
+    department = factory.SubFactory(DepartmentFactory)
+    region = factory.SelfAttribute("department.region")
+    name = factory.SelfAttribute("item.name")
+    conditions = "申请人应当具备相应条件。"
+    statutory_limit_days = factory.SelfAttribute("item.statutory_limit_days")
+    committed_limit_days = 5
+    visits = 1
+    online_depth = 3
+    process = "申请\n受理\n审查\n决定"
+    status = Status.PUBLISHED
+
+    class Params:
+        draft = factory.Trait(status=Status.DRAFT)
+        zero_visits = factory.Trait(visits=0, online_depth=4)
+
+    @factory.post_generation
+    def materials(obj, create, extracted, **kwargs):
+        if create:
+            for index in range(extracted if extracted is not None else 2):
+                Material.objects.create(implementation=obj, name=f"申请材料{index + 1}", sort_order=index)

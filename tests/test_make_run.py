@@ -87,6 +87,9 @@ def check_links(client, base, html):
     assert links
     for link in links:
         status, location, _ = fetch(client, base + link)
+        if link.startswith("/language/"):
+            assert status == 302 and location == "/", (link, status, location)  # back to the page it came from
+            continue
         assert status == 200 or (status == 302 and location.startswith("/accounts/login/")), (link, status, location)
     return links
 
@@ -107,6 +110,6 @@ def test_every_navigation_link_works_for_each_demo_role(demo_server, username):
     log_in(client, demo_server, username, DEMO_PASSWORD)
     status, _, html = fetch(client, demo_server + "/")
     links = check_links(client, demo_server, html)
-    for link in links:
+    for link in links - {link for link in links if link.startswith("/language/")}:
         status, _, _ = fetch(client, demo_server + link)
         assert status == 200, (username, link, status)

@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Count
 
+from approvals.models import Implementation, Item, Material
 from departments.models import Department, Region, StaffMembership
 from portal.models import User
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def snapshot() -> dict:
-    models = [m for m in apps.get_models() if m._meta.app_label in {"portal", "departments"}]
+    models = [m for m in apps.get_models() if m._meta.app_label in {"portal", "departments", "approvals"}]
     state = {}
     for model in models:
         rows = list(model.objects.order_by("pk").values())
@@ -36,6 +37,29 @@ def test_seed_demo_loads_the_city():
     assert User.objects.filter(kind="enterprise", cert_type="credit_code").count() == 1
     assert User.objects.filter(kind="individual", cert_type="resident_id").count() == 2
     assert User.objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_loads_a_real_catalogue():
+    call_command("seed_demo", verbosity=0)
+    items = Item.objects.filter(status="published")
+    assert items.count() >= 60
+    city_level = Implementation.objects.filter(region__code="500000")
+    assert city_level.values("department").distinct().count() >= 15
+    assert city_level.values("item").distinct().count() == items.count()  # every item at city level
+    per_item = Implementation.objects.values("item").annotate(n=Count("id"))
+    assert all(row["n"] >= 3 for row in per_item)  # and in several districts
+    visits = dict(city_level.values_list("visits").annotate(n=Count("id")))
+    total = sum(visits.values())
+    assert 0.15 <= visits.get(0, 0) / total <= 0.35
+    assert visits.get(1, 0) > visits.get(2, 0)
+    assert (
+        not Material.objects.filter(implementation__status="published")
+        .values("implementation")
+        .annotate(n=Count("id"))
+        .filter(n=0)
+    )
+    for name in ["食品经营许可", "公共场所卫生许可", "普通护照签发"]:
+        assert items.filter(name__contains=name).exists(), name
 
 
 def test_seed_demo_twice_changes_nothing():

@@ -18,12 +18,15 @@ def count_queries(client, url) -> int:
     return len(context.captured_queries)
 
 
-def test_home_page_shows_the_city_and_its_departments(client):
-    department = DepartmentFactory(name="重庆市测试监督局")
+def test_home_page_shows_the_regions_and_department_count(client):
+    district = RegionFactory(district=True, name="渝中区")
+    DepartmentFactory(region=district)
+    DepartmentFactory()
     response = client.get(reverse("portal:home"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert department.name in body
+    assert "渝中区" in body
+    assert response.context["department_count"] == 2
     assert 'lang="zh-Hans"' in body
 
 
@@ -37,12 +40,20 @@ def test_home_page_queries_do_not_grow_with_data(client):
     assert count_queries(client, reverse("portal:home")) == few
 
 
-def test_language_switcher_turns_the_page_english(client):
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert response.status_code == 302
+def test_language_switcher_turns_the_page_english_and_back(client):
+    response = client.get(reverse("portal:language", args=["en"]), {"next": "/departments/"})
+    assert response.status_code == 302 and response.url == "/departments/"
     body = client.get("/").content.decode()
     assert 'lang="en"' in body
     assert "Browse the government like an online shop" in body
+    client.get(reverse("portal:language", args=["zh-hans"]), {"next": "/"})
+    assert "像逛淘宝一样逛政府" in client.get("/").content.decode()
+
+
+def test_language_switcher_refuses_unknown_languages_and_foreign_redirects(client):
+    assert client.get(reverse("portal:language", args=["fr"])).status_code == 404
+    response = client.get(reverse("portal:language", args=["en"]), {"next": "https://evil.example.com/"})
+    assert response.url == "/"
 
 
 def test_chinese_is_the_default_language(client):

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from departments.demo import seed_departments, seed_regions
+from approvals import demo as approvals_demo
+from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
 from portal.demo import seed_users
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         regions = seed_regions()
-        departments = seed_departments()
+        departments = seed_departments(also_in_demo_districts=approvals_demo.departments_used())
         users = seed_users()
         for username, department_key, role, staff_number in MEMBERSHIPS:
             StaffMembership.objects.update_or_create(
@@ -33,8 +34,10 @@ class Command(BaseCommand):
                 department=departments[department_key],
                 defaults={"role": role, "staff_number": staff_number, "is_active": True},
             )
+        implementations = approvals_demo.seed_catalogue(departments=departments, district_codes=COUNTERPART_REGIONS)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo city ready: {regions} regions, {len(departments)} departments, {len(users)} demo accounts."
+                f"Demo city ready: {regions} regions, {len(departments)} departments, "
+                f"{implementations} published implementations, {len(users)} demo accounts."
             )
         )

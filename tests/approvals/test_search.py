@@ -1,0 +1,95 @@
+"""Chinese search in the catalogue: 1-, 2- and 3+-character queries, ranking, codes, the trigram index."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+
+from tests.factories import DepartmentFactory, ImplementationFactory, ItemFactory
+
+pytestmark = pytest.mark.django_db
+
+ITEMS = [
+    ("普通护照签发", "护照 出国", "重庆市公安局"),
+    ("机动车驾驶证换证", "驾照 驾驶证", "重庆市公安局交通管理局"),
+    ("企业设立登记", "营业执照 开公司 营业", "重庆市市场监督管理局"),
+    ("食品经营许可", "餐饮 开店", "重庆市市场监督管理局"),
+    ("食品经营许可变更", "餐饮", "重庆市市场监督管理局"),
+    ("小作坊食品经营许可登记", "作坊", "重庆市市场监督管理局"),
+    ("药品零售企业经营许可", "药店", "重庆市药品监督管理局"),
+    ("医疗机构执业登记", "医院 诊所 医", "重庆市卫生健康委员会"),
+    ("排污许可证核发", "排污 环保", "重庆市生态环境局"),
+]
+
+
+@pytest.fixture
+def catalogue():
+    cache.clear()
+    departments = {}
+    made = {}
+    for name, keywords, department_name in ITEMS:
+        if department_name not in departments:
+            departments[department_name] = DepartmentFactory(name=department_name)
+        item = ItemFactory(name=name, keywords=keywords)
+        made[name] = ImplementationFactory(item=item, name=name, department=departments[department_name])
+    return made
+
+
+def search(client, q) -> list[str]:
+    response = client.get(reverse("approvals:catalogue"), {"q": q})
+    assert response.status_code == 200
+    return [implementation.name for implementation in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("医", "医疗机构执业登记"),  # one character
+        ("护照", "普通护照签发"),  # two characters
+        ("驾照", "机动车驾驶证换证"),  # two characters, found through a keyword only
+        ("营业", "企业设立登记"),
+        ("排污许可", "排污许可证核发"),  # three or more characters
+        ("食品经营许可", "食品经营许可"),  # the exact name ranks first
+    ],
+)
+def test_short_and_long_queries_find_the_right_item_first(client, catalogue, q, first):
+    results = search(client, q)
+    assert results and results[0] == first
+
+
+def test_exact_then_prefix_then_contained(client, catalogue):
+    assert search(client, "食品经营许可") == ["食品经营许可", "食品经营许可变更", "小作坊食品经营许可登记"]
+
+
+def test_search_by_department_name(client, catalogue):
+    assert set(search(client, "药品监督")) == {"药品零售企业经营许可"}
+
+
+def test_several_words_must_all_match(client, catalogue):
+    assert search(client, "食品 变更") == ["食品经营许可变更"]
+
+
+def test_no_match_says_so(client, catalogue):
+    response = client.get(reverse("approvals:catalogue"), {"q": "不存在的事项名称"})
+    assert response.context["page"].paginator.count == 0
+
+
+def test_a_full_implementation_code_jumps_to_its_guide(client, catalogue):
+    implementation = catalogue["普通护照签发"]
+    response = client.get(reverse("approvals:catalogue"), {"q": f"  {implementation.code.lower()} "})
+    assert response.status_code == 302 and response.url == implementation.get_absolute_url()
+
+
+def test_a_basic_code_lists_its_implementations(client, catalogue):
+    item = catalogue["排污许可证核发"].item
+    assert search(client, item.code) == ["排污许可证核发"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index exists on PostgreSQL only")
+def test_search_uses_the_trigram_index_on_postgresql(catalogue):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM approvals_implementation WHERE search_text LIKE %s", ["%食品经营%"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "impl_search_trgm" in plan
