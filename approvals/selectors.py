@@ -102,7 +102,7 @@ def catalogue_list(filters: CatalogueFilters) -> QuerySet[Implementation]:
 
             queryset = queryset.annotate(similarity=TrigramSimilarity("name", q))
             order.append("-similarity")
-        return queryset.order_by(*order, "-case_count", "code")
+        return queryset.order_by(*order, "region__code", "-case_count", "code")
     return queryset.order_by("-case_count", "code")
 
 
@@ -172,12 +172,12 @@ def theme_get(*, slug: str) -> Theme | None:
 
 
 def catalogue_headline() -> dict:
-    """Return the home page figures: published items and the share needing zero or one visit."""
+    """Return the home page figures: published items, the shares needing no visit and exactly one visit."""
     figures = published_implementations().aggregate(
         implementations=Count("id"),
         items=Count("item", distinct=True),
         zero=Count("id", filter=Q(visits=0)),
-        one=Count("id", filter=Q(visits__lte=1)),
+        one=Count("id", filter=Q(visits=1)),
     )
     total = figures["implementations"] or 0
     figures["zero_percent"] = round(100 * figures["zero"] / total) if total else 0

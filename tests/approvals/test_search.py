@@ -93,3 +93,14 @@ def test_search_uses_the_trigram_index_on_postgresql(catalogue):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "impl_search_trgm" in plan
+
+
+def test_the_city_level_implementation_comes_before_district_ones(client, catalogue):
+    from tests.factories import RegionFactory
+
+    passport = catalogue["普通护照签发"]
+    district = RegionFactory(district=True)
+    ImplementationFactory(item=passport.item, name=passport.name, department=DepartmentFactory(region=district))
+    response = client.get(reverse("approvals:catalogue"), {"q": "护照"})
+    regions = [implementation.region.code for implementation in response.context["page"].object_list]
+    assert regions == [passport.region.code, district.code]

@@ -133,7 +133,7 @@ def test_home_shows_live_headline_figures_and_popular_items(client):
     response = client.get("/")
     headline = response.context["headline"]
     assert headline["items"] == 5
-    assert headline["zero_percent"] == 20 and headline["one_percent"] == 80
+    assert headline["zero_percent"] == 20 and headline["one_percent"] == 60
     assert response.context["popular"][0] == popular
 
 

@@ -163,3 +163,8 @@ def test_supervision_is_for_supervisors(client):
     assert client.get(reverse("evaluations:overview")).status_code == 403
     client.force_login(StaffMembershipFactory(supervisor=True).user)
     assert client.get(reverse("evaluations:overview")).status_code == 200
+
+
+def test_the_browser_language_does_not_override_chinese(client):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-Hans"' in body and "像逛淘宝一样逛政府" in body
