@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from approvals.codes import BASIC_CODE_RE, IMPLEMENTATION_CODE_RE
-from approvals.models import FAQ, Implementation, Item, Material, Status, Theme
+from approvals.models import FAQ, Audience, Implementation, Item, Material, Status, Theme
 
 FACETS = ("department", "region", "theme", "audience", "visits", "kind")
 MAX_QUERY_LENGTH = 50
@@ -40,13 +41,14 @@ def published_implementations() -> QuerySet[Implementation]:
 
 def _apply_facet(queryset: QuerySet, name: str, value: str) -> QuerySet:
     if name == "department":
-        return queryset.filter(department__code=value)
+        # A municipal department's code also selects its counterparts in the districts.
+        return queryset.filter(Q(department__code=value) | Q(department__parent__code=value))
     if name == "region":
         return queryset.filter(region__code=value)
     if name == "theme":
         return queryset.filter(item__themes__slug=value)
     if name == "audience":
-        return queryset.filter(item__audience__in=[value, "both"]) if value != "both" else queryset
+        return queryset.filter(item__audience__in=[value, Audience.BOTH])
     if name == "visits":
         return queryset.filter(visits=int(value)) if value in {"0", "1", "2"} else queryset.none()
     if name == "kind":
@@ -112,9 +114,13 @@ def catalogue_facets(filters: CatalogueFilters) -> dict[str, list[dict]]:
     base = {name: catalogue_filter(filters, skip=name) for name in FACETS}
     facets["department"] = list(
         base["department"]
-        .values("department__code", "department__name")
+        .annotate(
+            line_code=Coalesce("department__parent__code", "department__code"),
+            line_name=Coalesce("department__parent__name", "department__name"),
+        )
+        .values("line_code", "line_name")
         .annotate(count=Count("id"))
-        .order_by("-count", "department__name")[:30]
+        .order_by("-count", "line_name")
     )
     facets["region"] = list(
         base["region"].values("region__code", "region__name").annotate(count=Count("id")).order_by("region__code")
@@ -126,7 +132,11 @@ def catalogue_facets(filters: CatalogueFilters) -> dict[str, list[dict]]:
         .annotate(count=Count("id", distinct=True))
         .order_by("item__themes__sort_order")
     )
-    facets["audience"] = list(base["audience"].values("item__audience").annotate(count=Count("id")).order_by())
+    audience = base["audience"].aggregate(
+        individual=Count("id", filter=Q(item__audience__in=[Audience.INDIVIDUAL, Audience.BOTH])),
+        enterprise=Count("id", filter=Q(item__audience__in=[Audience.ENTERPRISE, Audience.BOTH])),
+    )
+    facets["audience"] = [{"item__audience": key, "count": count} for key, count in audience.items() if count]
     facets["visits"] = list(base["visits"].values("visits").annotate(count=Count("id")).order_by("visits"))
     facets["kind"] = list(base["kind"].values("item__kind").annotate(count=Count("id")).order_by("item__kind"))
     return facets

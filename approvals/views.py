@@ -26,7 +26,7 @@ def _facet_links(filters: selectors.CatalogueFilters, facets: dict) -> list[dict
         "kind": dict(Item.Kind.choices),
     }
     keys = {
-        "department": ("department__code", "department__name"),
+        "department": ("line_code", "line_name"),
         "region": ("region__code", "region__name"),
         "theme": ("item__themes__slug", "item__themes__name"),
         "audience": ("item__audience", None),

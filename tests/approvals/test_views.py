@@ -252,3 +252,29 @@ def test_material_template_downloads_as_an_attachment(client, settings, tmp_path
     assert b"".join(response.streaming_content) == b"PK\x03\x04 blank form"
     other = ImplementationFactory(draft=True)
     assert client.get(reverse("approvals:material_template", args=[other.code, material.pk])).status_code == 404
+
+
+def test_department_facet_groups_district_counterparts_under_the_municipal_department(client):
+    municipal = DepartmentFactory(name="重庆市市场监督管理局")
+    district = DepartmentFactory(name="重庆市渝中区市场监督管理局", parent=municipal, region=RegionFactory(district=True))
+    item = ItemFactory()
+    ImplementationFactory(item=item, department=municipal)
+    ImplementationFactory(item=item, department=district)
+    ImplementationFactory()
+    response = client.get(reverse("approvals:catalogue"))
+    groups = {g["name"]: {o["value"]: o["count"] for o in g["options"]} for g in response.context["facet_groups"]}
+    assert groups["department"][municipal.code] == 2
+    assert district.code not in groups["department"]
+    response = client.get(reverse("approvals:catalogue"), {"department": municipal.code})
+    assert response.context["page"].paginator.count == 2
+
+
+def test_audience_facet_counts_items_for_both_under_each(client):
+    ImplementationFactory(item__audience="individual")
+    ImplementationFactory(item__audience="enterprise")
+    ImplementationFactory(item__audience="both")
+    response = client.get(reverse("approvals:catalogue"))
+    groups = {g["name"]: {o["value"]: o["count"] for o in g["options"]} for g in response.context["facet_groups"]}
+    assert groups["audience"] == {"individual": 2, "enterprise": 2}
+    response = client.get(reverse("approvals:catalogue"), {"audience": "individual"})
+    assert response.context["page"].paginator.count == 2
