@@ -256,7 +256,7 @@ def test_material_template_downloads_as_an_attachment(client, settings, tmp_path
 
 def test_department_facet_groups_district_counterparts_under_the_municipal_department(client):
     municipal = DepartmentFactory(name="重庆市市场监督管理局")
-    district = DepartmentFactory(name="重庆市渝中区市场监督管理局", parent=municipal, region=RegionFactory(district=True))
+    district = DepartmentFactory(name="渝中区市场监管局", parent=municipal, region=RegionFactory(district=True))
     item = ItemFactory()
     ImplementationFactory(item=item, department=municipal)
     ImplementationFactory(item=item, department=district)
