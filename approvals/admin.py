@@ -134,3 +134,6 @@ class MaterialAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "implementation__code", "implementation__name"]
     autocomplete_fields = ["implementation", "licence_type"]
     list_select_related = ["implementation", "licence_type"]
+
+
+from approvals import admin_calendar  # noqa: E402,F401 - registers the calendar's admin pages

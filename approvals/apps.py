@@ -7,6 +7,14 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self):
-        from approvals import signals
+        from approvals import signals, workdays
 
         signals.connect()
+        workdays.calendar_year_changed.connect(_recompute_due_dates, dispatch_uid="approvals-recompute-due-dates")
+
+
+def _recompute_due_dates(sender, year, **kwargs):
+    """When an admin enters a year's official schedule, running cases' due dates follow it."""
+    from approvals.services.cases import case_recompute_due_dates
+
+    case_recompute_due_dates(year=year)

@@ -56,3 +56,28 @@ def validate_implementation_code(value: str) -> None:
             _("This implementation code's check character is wrong: please check it for a typing error."),
             code="implementation_code_check",
         )
+
+
+SUPERVISION_CODE_RE = re.compile(r"^[0-9]{18}[0-9X]$")
+
+
+def mod11_2_check(body: str) -> str:
+    """Return the ISO/IEC 7064 MOD 11-2 check character (0-9 or X) for a string of digits."""
+    n = len(body)
+    total = sum(int(digit) * pow(2, n - index, 11) for index, digit in enumerate(body))
+    return "0123456789X"[(12 - total % 11) % 11]
+
+
+def supervision_code(region_code: str, day, serial: int) -> str:
+    """Return ``<region 6><YYMMDD><serial 6><check>``, e.g. ``500103`` ``261127`` ``000042`` ``7``."""
+    body = f"{region_code}{day:%y%m%d}{serial:06d}"
+    return body + mod11_2_check(body)
+
+
+def validate_supervision_code(value: str) -> None:
+    code = (value or "").strip().upper()
+    if not SUPERVISION_CODE_RE.match(code) or mod11_2_check(code[:-1]) != code[-1]:
+        raise ValidationError(
+            _("A supervision code has 19 characters: 18 digits and a check digit (0-9 or X)."),
+            code="supervision_code",
+        )

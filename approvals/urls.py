@@ -1,15 +1,24 @@
 from django.urls import path
 
-from approvals import views
+from approvals import case_views, views
 
 app_name = "approvals"
 
 urlpatterns = [
     path("items/", views.catalogue, name="catalogue"),
     path("items/<str:code>/", views.item_detail, name="item_detail"),
+    path("items/<str:code>/apply/", case_views.apply, name="apply"),
     path("items/<str:code>/materials/<int:pk>/template/", views.material_template, name="material_template"),
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
     path("departments/<str:code>/items/", views.department_items, name="department_items"),
-    path("staff/", views.staff_desk, name="staff_desk"),
+    path("track/", case_views.track, name="track"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/receipt/", case_views.case_receipt, name="case_receipt"),
+    path("cases/<int:pk>/supplement/", case_views.case_supplement, name="case_supplement"),
+    path("cases/<int:pk>/reveal/", case_views.case_reveal, name="case_reveal"),
+    path("cases/<int:pk>/<str:action>/", case_views.case_action, name="case_action"),
+    path("files/<int:pk>/", case_views.case_material_file, name="case_file"),
+    path("staff/", case_views.staff_desk, name="staff_desk"),
+    path("staff/receive/", case_views.staff_receive, name="staff_receive"),
 ]

@@ -10,10 +10,8 @@ from django.utils.http import urlencode
 from approvals import selectors
 from approvals.models import Audience, Implementation, Item
 from approvals.signals import CATALOGUE_CACHE
-from departments.decorators import membership_required
-from departments.selectors import department_get, membership_list
+from departments.selectors import department_get
 from portal.cache import cache_page_for_anonymous
-from portal.selectors import message_list
 
 PAGE_SIZE = 20
 
@@ -128,13 +126,3 @@ def department_items(request, code: str):
     filters = selectors.CatalogueFilters(department=code)
     page = Paginator(selectors.catalogue_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/department_items.html", {"department": department, "page": page})
-
-
-@membership_required()
-def staff_desk(request):
-    """Render the clerk's desk: the user's posts and the latest messages for them."""
-    context = {
-        "memberships": membership_list(user=request.user),
-        "latest_messages": message_list(user=request.user)[:10],
-    }
-    return render(request, "approvals/staff_desk.html", context)

@@ -201,3 +201,22 @@ class Message(models.Model):
 
     def get_absolute_url(self):
         return reverse("portal:message_detail", args=[self.pk])
+
+
+class PersonalDataAccess(models.Model):
+    """A record of a staff member seeing a full personal number (who, whose, what, why, when)."""
+
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("who"))
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("whose"))
+    field = models.CharField(_("what"), max_length=50)
+    purpose = models.CharField(_("why"), max_length=200)
+    object_ref = models.CharField(_("in"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.actor_id} → {self.subject_id} {self.field}"

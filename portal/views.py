@@ -1,9 +1,11 @@
-"""The citizen shell: home, log-in, my hall and the message centre."""
+"""The citizen shell: home, log-in, registration, password reset, profile, my hall and the message centre."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,9 +16,22 @@ from django.views.decorators.http import require_POST
 from approvals import selectors as approval_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
-from portal import selectors, services
+from portal import accounts, selectors, services
 from portal.cache import cache_page_for_anonymous
-from portal.forms import LoginForm
+from portal.forms import (
+    EmailForm,
+    LoginForm,
+    MobileForm,
+    PasswordResetVerifyForm,
+    ProfilePasswordForm,
+    RegisterStartForm,
+    RegisterVerifyForm,
+)
+from portal.validators import mask_mobile
+
+# The flow state of the two SMS flows lives in the session, never in hidden fields.
+REGISTER_SESSION_KEY = "portal.register"
+PASSWORD_RESET_SESSION_KEY = "portal.password_reset"  # noqa: S105 - a session key
 
 
 @cache_page_for_anonymous(CATALOGUE_CACHE)
@@ -62,6 +77,161 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+
+
+def _client_ip(request) -> str:
+    # REMOTE_ADDR, not X-Forwarded-For: a client can write that header itself.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _throttled_message(exc: accounts.VerificationThrottled) -> str:
+    if exc.scope == "ip":
+        minutes = max(1, -(-exc.retry_after // 60))
+        return _("Too many codes were asked for from your network. Try again in %(minutes)d minutes.") % {
+            "minutes": minutes
+        }
+    return _("A code was sent less than a minute ago. Wait %(seconds)d seconds before asking again.") % {
+        "seconds": exc.retry_after
+    }
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's field-keyed errors on the form; keys the form lacks become form-wide errors."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _resend_code(request, *, mobile: str, purpose: str) -> None:
+    try:
+        accounts.verification_send(mobile=mobile, purpose=purpose, ip=_client_ip(request))
+    except accounts.VerificationThrottled as exc:
+        messages.warning(request, _throttled_message(exc))
+    else:
+        messages.success(request, _("A new code is on its way."))
+
+
+def register(request):
+    """Registration, step 1: the kind of account and the mobile number; text a code to it."""
+    if request.user.is_authenticated:
+        return redirect("portal:me")
+    form = RegisterStartForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        mobile, kind = form.cleaned_data["mobile"], form.cleaned_data["kind"]
+        state = request.session.get(REGISTER_SESSION_KEY) or {}
+        try:
+            accounts.verification_send(mobile=mobile, purpose=accounts.Purpose.REGISTER, ip=_client_ip(request))
+        except accounts.VerificationThrottled as exc:
+            if exc.scope == "mobile" and state.get("mobile") == mobile:
+                # The visitor came back to step 1 with the number just texted: the code stands.
+                request.session[REGISTER_SESSION_KEY] = {"kind": kind, "mobile": mobile}
+                return redirect("portal:register_verify")
+            form.add_error(None, _throttled_message(exc))
+        else:
+            request.session[REGISTER_SESSION_KEY] = {"kind": kind, "mobile": mobile}
+            return redirect("portal:register_verify")
+    return render(request, "portal/account_register.html", {"form": form})
+
+
+def register_verify(request):
+    """Registration, step 2: the code, the name, the certificate number and a password."""
+    if request.user.is_authenticated:
+        return redirect("portal:me")
+    state = request.session.get(REGISTER_SESSION_KEY)
+    if not state:
+        return redirect("portal:register")
+    kind, mobile = state["kind"], state["mobile"]
+    if request.method == "POST" and "resend" in request.POST:
+        _resend_code(request, mobile=mobile, purpose=accounts.Purpose.REGISTER)
+        return redirect("portal:register_verify")
+    form = RegisterVerifyForm(request.POST if request.method == "POST" else None, kind=kind, mobile=mobile)
+    if form.is_bound and form.is_valid():
+        try:
+            user = accounts.account_register(
+                kind=kind,
+                mobile=mobile,
+                code=form.cleaned_data["code"],
+                real_name=form.cleaned_data["real_name"],
+                cert_number=form.cleaned_data["cert_number"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            del request.session[REGISTER_SESSION_KEY]
+            login(request, user, backend="portal.backends.MobileOrUsernameBackend")
+            messages.success(request, _("Welcome, %(name)s: your account is ready.") % {"name": user.real_name})
+            return redirect("portal:me")
+    context = {"form": form, "mobile_masked": mask_mobile(mobile), "enterprise": kind == "enterprise"}
+    return render(request, "portal/account_register_verify.html", context)
+
+
+def password_reset(request):
+    """Password reset, step 1: the mobile number. The reply never says whether it has an account."""
+    form = MobileForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        mobile = form.cleaned_data["mobile"]
+        try:
+            accounts.verification_send(mobile=mobile, purpose=accounts.Purpose.PASSWORD_RESET, ip=_client_ip(request))
+        except accounts.VerificationThrottled as exc:
+            form.add_error(None, _throttled_message(exc))
+        else:
+            request.session[PASSWORD_RESET_SESSION_KEY] = {"mobile": mobile}
+            return redirect("portal:password_reset_verify")
+    return render(request, "portal/password_reset.html", {"form": form})
+
+
+def password_reset_verify(request):
+    """Password reset, step 2: the code and the new password; every session of the account ends."""
+    state = request.session.get(PASSWORD_RESET_SESSION_KEY)
+    if not state:
+        return redirect("portal:password_reset")
+    mobile = state["mobile"]
+    if request.method == "POST" and "resend" in request.POST:
+        _resend_code(request, mobile=mobile, purpose=accounts.Purpose.PASSWORD_RESET)
+        return redirect("portal:password_reset_verify")
+    form = PasswordResetVerifyForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            user = accounts.password_reset_by_mobile(
+                mobile=mobile, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if request.user.is_authenticated and request.user.pk == user.pk:
+                logout(request)
+            else:
+                del request.session[PASSWORD_RESET_SESSION_KEY]
+            messages.success(request, _("Your password has been changed. Log in with the new password."))
+            return redirect("portal:login")
+    return render(request, "portal/password_reset_verify.html", {"form": form, "mobile_masked": mask_mobile(mobile)})
+
+
+@login_required
+def profile(request):
+    """Show the account (numbers masked) and change the e-mail address or the password."""
+    email_form = EmailForm(initial={"email": request.user.email})
+    password_form = ProfilePasswordForm(request.user)
+    if request.method == "POST" and "change_password" in request.POST:
+        password_form = ProfilePasswordForm(request.user, request.POST)
+        if password_form.is_valid():
+            user = accounts.account_password_set(
+                user=request.user, password=password_form.cleaned_data["new_password1"]
+            )
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("portal:profile")
+    elif request.method == "POST":
+        email_form = EmailForm(request.POST)
+        if email_form.is_valid():
+            accounts.account_email_change(user=request.user, email=email_form.cleaned_data["email"])
+            messages.success(request, _("Your e-mail address has been saved."))
+            return redirect("portal:profile")
+    context = {"email_form": email_form, "password_form": password_form}
+    return render(request, "portal/account_profile.html", context)
 
 
 @login_required

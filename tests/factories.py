@@ -186,3 +186,12 @@ class ImplementationFactory(DjangoModelFactory):
         if create:
             for index in range(extracted if extracted is not None else 2):
                 Material.objects.create(implementation=obj, name=f"申请材料{index + 1}", sort_order=index)
+
+
+PDF_BYTES = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_upload(name: str = "scan.pdf", content: bytes = PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")

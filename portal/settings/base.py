@@ -120,8 +120,18 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "media/"
+# Applicants' files: outside MEDIA_ROOT and the static tree, served only by permission-checked views.
+PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -164,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.outbox_sweep",
         "schedule": 60.0,
     },
+    "cases-mark-overdue": {
+        "task": "approvals.tasks.cases_mark_overdue",
+        "schedule": crontab(minute=5),
+    },
     "outbox-purge-delivered": {
         "task": "portal.tasks.outbox_purge",
         "schedule": crontab(hour=3, minute=30),
@@ -183,3 +197,7 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("Chongqing Online Administrative Approval Hall")
+
+# Where text messages go: a class with ``send(*, mobile, text)`` (see portal/sms.py). The
+# console backend only logs them; production names its SMS gateway's backend here.
+SMS_BACKEND = env_str("SMS_BACKEND", default="portal.sms.ConsoleBackend")

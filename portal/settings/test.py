@@ -13,3 +13,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Tests run tasks in-process unless a test starts a real worker (see tests/portal/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# Text messages are kept in portal.sms.outbox instead of being sent.
+SMS_BACKEND = "portal.sms.RecordingBackend"

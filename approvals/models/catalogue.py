@@ -1,7 +1,4 @@
-"""The catalogue (审批一标准): basic items, their implementations, materials and FAQ.
-
-Cases and their workflow join this module in the Case workflow issue.
-"""
+"""The catalogue (审批一标准): basic items, their implementations, materials and FAQ."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -157,6 +154,9 @@ class Implementation(models.Model):
         related_name="issued_by",
         verbose_name=_("issues licence"),
     )
+    missing_grace_days = models.PositiveSmallIntegerField(
+        _("grace period for missing materials (working days)"), default=10
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     case_count = models.PositiveIntegerField(
@@ -272,6 +272,16 @@ class Material(models.Model):
         help_text=_("An electronic licence of this type can be used instead of the material."),
     )
     template = models.FileField(_("blank template"), upload_to="material-templates/", blank=True)
+    commitment_allowed = models.BooleanField(
+        _("commitment accepted instead"),
+        default=False,
+        help_text=_("告知承诺: the applicant may sign a commitment instead of providing this material."),
+    )
+    may_be_missing = models.BooleanField(
+        _("may be supplied later"),
+        default=False,
+        help_text=_("容缺受理: the case may be accepted without it; it must be supplied within the grace period."),
+    )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 

@@ -1,0 +1,287 @@
+"""Reads of cases, each scoped to what the asking user may see.
+
+A citizen sees their own cases; staff see their departments' cases, cases their window
+received, and cases whose opinion was asked of their department; supervisors see all and
+change nothing. Anything else is "not found".
+"""
+
+import base64
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from approvals import workdays
+from approvals.codes import SUPERVISION_CODE_RE
+from approvals.models import Case, CaseEvent, CaseMaterial, CoReviewRequest
+from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
+from departments.models import StaffMembership
+
+S = Case.State
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may see and do with cases (loaded once per request)."""
+
+    user_id: int
+    departments: dict[int, frozenset[str]]  # department id -> roles held there
+    supervisor: bool
+
+    @property
+    def department_ids(self) -> list[int]:
+        return list(self.departments)
+
+
+def access_for(user) -> Access:
+    departments: dict[int, set] = {}
+    supervisor = user.is_superuser
+    for department_id, role in StaffMembership.objects.filter(
+        user=user, is_active=True, department__is_active=True
+    ).values_list("department_id", "role"):
+        if role == StaffMembership.Role.SUPERVISOR:
+            supervisor = True
+        else:
+            departments.setdefault(department_id, set()).add(role)
+    return Access(user.pk, {k: frozenset(v) for k, v in departments.items()}, supervisor)
+
+
+def _visible(access: Access) -> Q:
+    if access.supervisor:
+        return Q()
+    ids = access.department_ids
+    return (
+        Q(applicant_id=access.user_id, state__isnull=False)
+        | Q(department_id__in=ids)
+        | Q(receiving_department_id__in=ids)
+        | Q(co_reviews__department_id__in=ids)
+    )
+
+
+def case_get_for_user(*, user, case_id: int, access: Access | None = None) -> Case | None:
+    """Return the case with what its page shows, or None if ``user`` may not see it."""
+    access = access or access_for(user)
+    return (
+        Case.objects.filter(_visible(access), pk=case_id)
+        .distinct()
+        .select_related(
+            "implementation__item", "implementation__region", "department", "receiving_department", "applicant",
+            "assigned_to",
+        )
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.select_related("actor", "actor_department").prefetch_related("attachments"),
+            ),
+            Prefetch("materials", queryset=CaseMaterial.objects.filter(replaced=False).select_related("material")),
+            Prefetch("co_reviews", queryset=CoReviewRequest.objects.select_related("department", "answered_by")),
+            "supplement_requests",
+            "extension_requests",
+        )
+        .first()
+    )  # fmt: skip
+
+
+def case_material_get_for_user(*, user, material_id: int) -> CaseMaterial | None:
+    """Return an uploaded case file if ``user`` may see its case."""
+    access = access_for(user)
+    visible = Case.objects.filter(_visible(access)).values("pk")
+    return (
+        CaseMaterial.objects.filter(pk=material_id, case_id__in=visible).exclude(file="").select_related("case").first()
+    )
+
+
+def available_actions(*, case: Case, user, access: Access | None = None) -> list[Transition]:
+    """Return the transitions ``user`` may take on ``case`` now (for the buttons on its page)."""
+    access = access or access_for(user)
+    actions = []
+    for rule in TRANSITIONS.values():
+        if case.state not in rule.sources or rule.action == "submit":
+            continue
+        if (
+            (rule.actor == APPLICANT and case.applicant_id == user.pk)
+            or (rule.actor == HANDLING and access.departments.get(case.department_id, frozenset()) & rule.roles)
+            or (
+                rule.actor == CO_REVIEWER
+                and any(r.department_id in access.departments and r.answered_at is None for r in case.co_reviews.all())
+            )
+        ):
+            actions.append(rule)
+    pending_extension = any(e.approved is None for e in case.extension_requests.all())
+    hidden = {"extend"} if not pending_extension else {"request_extension"}
+    if any(a.action in {"pass_step", "approve", "deny"} for a in actions):
+        steps_left = case.implementation.review_steps.count() > case.current_step
+        hidden |= {"approve", "deny"} if steps_left else {"pass_step"}
+    return [a for a in actions if a.action not in hidden]
+
+
+def case_list_for_applicant(*, user) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(applicant=user)
+        .select_related("implementation", "department")
+        .prefetch_related("supplement_requests")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- lights --------------------------------------------------------------------------------
+
+
+def light_threshold(day: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """Return (today, the last due date that is still "near"): two working days ahead."""
+    day = day or timezone.localdate()
+    return day, workdays.add_working_days(day, 2)
+
+
+def light(case: Case, threshold: tuple[datetime.date, datetime.date]) -> str:
+    """Return green, yellow or red for a case whose clock runs; "" otherwise."""
+    day, near = threshold
+    if case.state not in CLOCK_RUNNING or case.due_date is None:
+        return ""
+    if case.due_date < day:
+        return "red"
+    if case.due_date <= near:
+        return "yellow"
+    return "green"
+
+
+def _light_filter(name: str, threshold) -> Q:
+    day, near = threshold
+    running = Q(state__in=CLOCK_RUNNING, due_date__isnull=False)
+    if name == "red":
+        return running & Q(due_date__lt=day)
+    if name == "yellow":
+        return running & Q(due_date__gte=day, due_date__lte=near)
+    if name == "green":
+        return running & Q(due_date__gt=near)
+    return Q()
+
+
+# --- the clerk's queue ---------------------------------------------------------------------
+
+
+QUEUE_STATES = [S.SUBMITTED, S.TRANSFERRED, S.ACCEPTED, S.SUPPLEMENT, S.UNDER_REVIEW, S.CO_REVIEW, S.SUSPENDED,
+                S.APPROVED, S.DENIED]  # fmt: skip
+
+
+def encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.submitted_at.isoformat(), case.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime.datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, pk = json.loads(raw)
+        return datetime.datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def case_queue(
+    *,
+    access: Access,
+    department_id: int,
+    state: str = "",
+    implementation_id: int | None = None,
+    light_name: str = "",
+    mine: bool = False,
+    received: bool = False,
+    after: str = "",
+    limit: int = 25,
+) -> tuple[list[Case], str]:
+    """Return one page of a department's queue, oldest first, and the cursor of the next page ("" if none).
+
+    Keyset pagination on (submitted_at, id): no OFFSET and no COUNT, so page 1,000 costs
+    what page 1 costs.
+    """
+    if department_id not in access.departments:
+        return [], ""
+    cases = Case.objects.filter(submitted_at__isnull=False)
+    cases = (
+        cases.filter(receiving_department_id=department_id) if received else cases.filter(department_id=department_id)
+    )
+    cases = cases.filter(state=state) if state else cases.filter(state__in=QUEUE_STATES)
+    if implementation_id:
+        cases = cases.filter(implementation_id=implementation_id)
+    if mine:
+        cases = cases.filter(assigned_to_id=access.user_id)
+    threshold = light_threshold()
+    if light_name:
+        cases = cases.filter(_light_filter(light_name, threshold))
+    position = decode_cursor(after) if after else None
+    if position:
+        stamp, pk = position
+        cases = cases.filter(Q(submitted_at__gt=stamp) | Q(submitted_at=stamp, pk__gt=pk))
+    rows = list(
+        cases.select_related("implementation", "applicant", "assigned_to", "department").order_by("submitted_at", "pk")[
+            : limit + 1
+        ]
+    )
+    for case in rows:
+        case.light = light(case, threshold)
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else ""
+    return rows[:limit], next_cursor
+
+
+def co_review_inbox(*, access: Access) -> QuerySet[CoReviewRequest]:
+    """Return the opinions asked of the user's departments that are still open."""
+    return (
+        CoReviewRequest.objects.filter(department_id__in=access.department_ids, answered_at__isnull=True)
+        .select_related("case__implementation", "case__department", "department")
+        .order_by("due_date", "pk")
+    )
+
+
+# --- tracking ------------------------------------------------------------------------------
+
+
+TRACK_LIMIT = 10
+TRACK_WINDOW_SECONDS = 600
+
+
+def track_allowed(*, ip: str) -> bool:
+    """Count a tracking attempt from ``ip``; False once it made too many in the window."""
+    key = f"track:{ip}"
+    cache.add(key, 0, TRACK_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, TRACK_WINDOW_SECONDS)
+        attempts = 1
+    return attempts <= TRACK_LIMIT
+
+
+def case_track(*, code: str, mobile_last4: str) -> Case | None:
+    """Return the case for a supervision code and the last 4 digits of its applicant's mobile, or None.
+
+    A wrong pair and an unknown code give the same None.
+    """
+    code = (code or "").strip().upper()
+    if not SUPERVISION_CODE_RE.match(code) or not (mobile_last4.isdigit() and len(mobile_last4) == 4):
+        return None
+    case = (
+        Case.objects.filter(supervision_code=code)
+        .select_related("implementation", "department", "applicant")
+        .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.select_related("actor_department")))
+        .first()
+    )
+    if case is None or not (case.applicant.mobile or "").endswith(mobile_last4):
+        return None
+    return case
+
+
+def membership_departments(access: Access) -> list:
+    """Return the departments where the user handles cases, for the desk's department switcher."""
+    from departments.models import Department
+
+    return list(Department.objects.filter(pk__in=access.department_ids).select_related("region").order_by("name"))
+
+
+def calendar_warning() -> list[int]:
+    """Return this year and next if their official holiday schedule is missing (deadlines then count Mon-Fri)."""
+    year = timezone.localdate().year
+    return workdays.calendar_missing_years(years=[year, year + 1])

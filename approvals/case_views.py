@@ -1,0 +1,370 @@
+"""Pages of the case workflow: applying, the receipt, tracking, the case page, the clerk's desk."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from approvals import case_selectors as cases
+from approvals import selectors
+from approvals.forms import (
+    ApplicationForm,
+    CommentForm,
+    CoReviewForm,
+    ExtendDecisionForm,
+    ExtensionForm,
+    OpinionForm,
+    ReasonForm,
+    SupplementForm,
+    SupplementRequestForm,
+    TrackForm,
+    TransferForm,
+)
+from approvals.models import Case, FormField, Material
+from approvals.services import cases as services
+from approvals.workflow import TRANSITIONS
+from departments.decorators import membership_required
+from portal.models import PersonalDataAccess, User
+from portal.validators import normalize_mobile
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _application_form(request, implementation, *, draft=None, data=None, files=None):
+    fields = list(FormField.objects.filter(implementation=implementation))
+    materials = list(Material.objects.filter(implementation=implementation).select_related("licence_type"))
+    token = draft.submission_token if draft else uuid.uuid4()
+    return ApplicationForm(
+        data,
+        files,
+        fields=fields,
+        materials=materials,
+        draft_answers=draft.form_data if draft else None,
+        initial={"token": token},
+    )
+
+
+def _answers(form: ApplicationForm) -> list[services.MaterialAnswer]:
+    result = []
+    for material in form.material_list:
+        result.append(
+            services.MaterialAnswer(
+                material=material,
+                upload=form.cleaned_data.get(f"m_{material.pk}") or None,
+                commitment=bool(form.cleaned_data.get(f"c_{material.pk}")),
+                later=bool(form.cleaned_data.get(f"l_{material.pk}")),
+            )
+        )
+    return result
+
+
+def _apply(request, implementation, *, applicant, receiving_department=None, template_extra=None):
+    """Show and handle the application form for ``applicant`` (themselves, or at a staff window)."""
+    draft = (
+        Case.objects.filter(applicant=applicant, implementation=implementation, state=Case.State.DRAFT)
+        .order_by("-created_at")
+        .first()
+    )
+    if request.method == "POST":
+        form = _application_form(request, implementation, draft=draft, data=request.POST, files=request.FILES)
+        submit = "submit" in request.POST or receiving_department is not None
+        if form.is_valid() and not (submit and form.required_field_errors()):
+            try:
+                case = services.case_save_application(
+                    applicant=applicant,
+                    implementation=implementation,
+                    token=form.cleaned_data["token"],
+                    form_data=form.answers(),
+                    answers=_answers(form),
+                    submit=submit,
+                    receiving_department=receiving_department,
+                    received_by=request.user if receiving_department else None,
+                )
+            except services.WorkflowError as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if case.state == Case.State.DRAFT:
+                    messages.success(request, _("Draft saved. You can come back and finish it from My hall."))
+                    return redirect(request.get_full_path())
+                return redirect("approvals:case_receipt", pk=case.pk)
+    else:
+        form = _application_form(request, implementation, draft=draft)
+    provided = {}
+    if draft:
+        for row in draft.materials.filter(replaced=False).select_related("material"):
+            provided[row.material_id] = row
+    context = {
+        "implementation": implementation,
+        "form": form,
+        "draft": draft,
+        "provided": provided,
+        "applicant": applicant,
+        **(template_extra or {}),
+    }
+    return render(request, "approvals/case_apply.html", context)
+
+
+@login_required
+def apply(request, code: str):
+    implementation = selectors.implementation_get_published(code=code.upper())
+    if implementation is None:
+        raise Http404
+    return _apply(request, implementation, applicant=request.user)
+
+
+@membership_required("clerk", "reviewer", "department_admin", allow_superuser=False)
+def staff_receive(request):
+    """A window registers an application for an item of any department or region (异地代收代办)."""
+    access = cases.access_for(request.user)
+    code = (request.GET.get("code") or "").strip().upper()
+    mobile = normalize_mobile(request.GET.get("mobile") or "")
+    window_id = int(request.GET.get("window") or access.department_ids[0])
+    if window_id not in access.departments:
+        raise PermissionDenied
+    implementation = selectors.implementation_get_published(code=code) if code else None
+    applicant = User.objects.filter(mobile=mobile, is_active=True).first() if mobile else None
+    if implementation is None or applicant is None:
+        if code or mobile:
+            messages.error(
+                request, _("Enter a published implementation code and the mobile of a registered applicant.")
+            )
+        return render(
+            request,
+            "approvals/staff_receive.html",
+            {"code": code, "mobile": mobile, "windows": cases.membership_departments(access)},
+        )
+    from departments.models import Department
+
+    window = Department.objects.get(pk=window_id)
+    return _apply(
+        request, implementation, applicant=applicant, receiving_department=window, template_extra={"window": window}
+    )
+
+
+@login_required
+def case_receipt(request, pk: int):
+    case = cases.case_get_for_user(user=request.user, case_id=pk)
+    if case is None or case.state == Case.State.DRAFT:
+        raise Http404
+    return render(request, "approvals/case_receipt.html", {"case": case})
+
+
+def track(request):
+    """Anyone with the code and the last four digits of the applicant's mobile sees status and a masked timeline."""
+    case = None
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not cases.track_allowed(ip=_client_ip(request)):
+            messages.error(request, _("Too many look-ups from this address. Try again in 10 minutes."))
+            return render(request, "approvals/track.html", {"form": form}, status=429)
+        case = cases.case_track(code=form.cleaned_data["code"], mobile_last4=form.cleaned_data["mobile_last4"])
+        if case is None:
+            form.add_error(None, _("No case matches this code and these digits."))
+    return render(request, "approvals/track.html", {"form": form, "case": case})
+
+
+def _action_forms(case: Case, actions, data=None):
+    """Return the form each available action needs (None when a button is enough)."""
+    materials = list(case.implementation.materials.all())
+    builders = {
+        "refuse": lambda: ReasonForm(data, prefix="refuse"),
+        "deny": lambda: ReasonForm(data, prefix="deny"),
+        "suspend": lambda: ReasonForm(data, prefix="suspend"),
+        "transfer": lambda: TransferForm(data, prefix="transfer", exclude=case.department_id),
+        "request_co_review": lambda: CoReviewForm(data, prefix="co", exclude=case.department_id),
+        "give_opinion": lambda: OpinionForm(data, prefix="opinion"),
+        "request_extension": lambda: ExtensionForm(data, prefix="ext"),
+        "extend": lambda: ExtendDecisionForm(data, prefix="extend"),
+        "request_supplement": lambda: SupplementRequestForm(data, prefix="sup", materials=materials),
+    }
+    return {a.action: (builders.get(a.action) or (lambda a=a: CommentForm(data, prefix=a.action)))() for a in actions}
+
+
+@login_required
+def case_detail(request, pk: int):
+    access = cases.access_for(request.user)
+    case = cases.case_get_for_user(user=request.user, case_id=pk, access=access)
+    if case is None:
+        raise Http404
+    actions = cases.available_actions(case=case, user=request.user, access=access)
+    is_staff_view = case.applicant_id != request.user.pk
+    context = {
+        "case": case,
+        "actions": actions,
+        "forms": _action_forms(case, actions),
+        "is_staff_view": is_staff_view,
+        "light": cases.light(case, cases.light_threshold()),
+        "fields": list(FormField.objects.filter(implementation_id=case.implementation_id)),
+        "open_supplement": next((s for s in case.supplement_requests.all() if s.resolved_at is None), None),
+        "can_reveal": is_staff_view and case.department_id in access.departments,
+    }
+    return render(request, "approvals/case_detail.html", context)
+
+
+def _run_action(request, case: Case, action: str):
+    """Validate the action's form and call its service; return an error message or None."""
+    form = _action_forms(case, [TRANSITIONS[action]], request.POST)[action]
+    if not form.is_valid():
+        return " ".join(str(e) for errors in form.errors.values() for e in errors)
+    data, actor = form.cleaned_data, request.user
+    calls = {
+        "withdraw": lambda: services.case_withdraw(case_id=case.pk, actor=actor, comment=data["comment"]),
+        "accept": lambda: services.case_accept(case_id=case.pk, actor=actor, comment=data["comment"]),
+        "refuse": lambda: services.case_refuse(case_id=case.pk, actor=actor, reason=data["reason"]),
+        "request_supplement": lambda: services.case_request_supplement(
+            case_id=case.pk, actor=actor, items=form.items(), comment=data["comment"]
+        ),
+        "transfer": lambda: services.case_transfer(
+            case_id=case.pk, actor=actor, to_department=data["to_department"], reason=data["reason"]
+        ),
+        "start_review": lambda: services.case_start_review(case_id=case.pk, actor=actor, comment=data["comment"]),
+        "pass_step": lambda: services.case_pass_step(case_id=case.pk, actor=actor, comment=data["comment"]),
+        "request_co_review": lambda: services.case_request_co_review(
+            case_id=case.pk, actor=actor, departments=list(data["departments"]), question=data["question"]
+        ),
+        "give_opinion": lambda: services.case_give_opinion(
+            case_id=case.pk, actor=actor, opinion=data["opinion"], comment=data["comment"]
+        ),
+        "suspend": lambda: services.case_suspend(case_id=case.pk, actor=actor, reason=data["reason"]),
+        "resume": lambda: services.case_resume(case_id=case.pk, actor=actor, comment=data["comment"]),
+        "request_extension": lambda: services.case_request_extension(
+            case_id=case.pk, actor=actor, days=data["days"], reason=data["reason"]
+        ),
+        "extend": lambda: services.case_extend(
+            case_id=case.pk, actor=actor, approve=data["approve"], comment=data["comment"]
+        ),
+        "approve": lambda: services.case_approve(case_id=case.pk, actor=actor, comment=data["comment"]),
+        "deny": lambda: services.case_deny(case_id=case.pk, actor=actor, reason=data["reason"]),
+        "complete": lambda: services.case_complete(case_id=case.pk, actor=actor, comment=data["comment"]),
+    }
+    try:
+        calls[action]()
+    except services.WorkflowError as exc:
+        return str(exc)
+    return None
+
+
+@login_required
+@require_POST
+def case_action(request, pk: int, action: str):
+    if action not in TRANSITIONS or action in {"submit", "supplement"}:
+        raise Http404
+    case = cases.case_get_for_user(user=request.user, case_id=pk)
+    if case is None:
+        raise Http404
+    error = _run_action(request, case, action)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
+    return redirect("approvals:case_detail", pk=pk)
+
+
+@login_required
+def case_supplement(request, pk: int):
+    """The applicant uploads what the open supplement request asked for."""
+    case = cases.case_get_for_user(user=request.user, case_id=pk)
+    if case is None or case.applicant_id != request.user.pk:
+        raise Http404
+    request_row = case.supplement_requests.filter(resolved_at__isnull=True).first()
+    if case.state != Case.State.SUPPLEMENT or request_row is None:
+        messages.info(request, _("Nothing is waiting for a supplement on this case."))
+        return redirect("approvals:case_detail", pk=pk)
+    wanted = [item["material"] for item in request_row.items if item.get("material")]
+    materials = list(Material.objects.filter(pk__in=wanted)) or list(case.implementation.materials.all()[:1])
+    form = SupplementForm(request.POST or None, request.FILES or None, materials=materials)
+    if request.method == "POST" and form.is_valid():
+        answers = [services.MaterialAnswer(material=m, upload=form.cleaned_data[f"m_{m.pk}"]) for m in materials]
+        try:
+            services.case_supplement(case_id=case.pk, actor=request.user, answers=answers)
+        except services.WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Materials supplemented. The department has been told."))
+            return redirect("approvals:case_detail", pk=pk)
+    return render(request, "approvals/case_supplement.html", {"case": case, "form": form, "request_row": request_row})
+
+
+@login_required
+def case_material_file(request, pk: int):
+    """Serve an applicant's file to those who may see its case, as an attachment, never inline."""
+    row = cases.case_material_get_for_user(user=request.user, material_id=pk)
+    if row is None:
+        raise Http404
+    response = FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name or "file")
+    response["Content-Type"] = row.content_type or "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def case_reveal(request, pk: int):
+    """Show a handling clerk the applicant's full certificate number once, and record that they saw it."""
+    access = cases.access_for(request.user)
+    case = cases.case_get_for_user(user=request.user, case_id=pk, access=access)
+    if case is None or case.department_id not in access.departments:
+        raise Http404
+    with transaction.atomic():
+        PersonalDataAccess.objects.create(
+            actor=request.user,
+            subject=case.applicant,
+            field="cert_number",
+            purpose=_("Identity check on case"),
+            object_ref=case.supervision_code or "",
+        )
+    messages.info(
+        request,
+        _("%(type)s: %(number)s (this view was recorded)")
+        % {"type": case.applicant.get_cert_type_display(), "number": case.applicant.reveal_cert_number()},
+    )
+    return redirect("approvals:case_detail", pk=pk)
+
+
+@membership_required()
+def staff_desk(request):
+    """The clerk's desk: the department's queue with filters and keyset pages, and the co-review inbox."""
+    access = cases.access_for(request.user)
+    departments = cases.membership_departments(access)
+    if not departments:
+        return render(request, "approvals/staff_desk.html", {"departments": [], "supervisor_only": True})
+    try:
+        department_id = int(request.GET.get("department") or departments[0].pk)
+    except ValueError:
+        department_id = departments[0].pk
+    if department_id not in access.departments:
+        raise Http404
+    filters = {
+        "state": request.GET.get("state", "") if request.GET.get("state", "") in Case.State.values else "",
+        "light_name": request.GET.get("light", "") if request.GET.get("light") in {"red", "yellow", "green"} else "",
+        "mine": request.GET.get("mine") == "1",
+        "received": request.GET.get("received") == "1",
+        "implementation_id": int(request.GET["item"]) if request.GET.get("item", "").isdigit() else None,
+    }
+    rows, next_cursor = cases.case_queue(
+        access=access, department_id=department_id, after=request.GET.get("after", ""), **filters
+    )
+    params = request.GET.copy()
+    params.pop("after", None)
+    context = {
+        "departments": departments,
+        "department_id": department_id,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "base_query": params.urlencode(),
+        "filters": filters,
+        "states": [(value, label) for value, label in Case.State.choices if value in cases.QUEUE_STATES],
+        "inbox": cases.co_review_inbox(access=access)[:20],
+        "missing_years": cases.calendar_warning(),
+    }
+    return render(request, "approvals/staff_desk.html", context)

@@ -1,0 +1,242 @@
+"""Forms of the approvals app: the application form built from admin-defined fields, and the desk's forms."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from approvals import uploads
+from approvals.models import CoReviewRequest, FormField, Material
+from departments.models import Department
+from portal.validators import MOBILE_RE, normalize_id_number, normalize_mobile, validate_id_number
+
+ACCEPT = ".pdf,.jpg,.jpeg,.png,.ofd,application/pdf,image/jpeg,image/png"
+
+
+class CheckedFileField(forms.FileField):
+    """A file field whose content is checked (size and magic bytes) on the server."""
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            uploads.check(upload)
+        return upload
+
+
+def _field_for(definition: FormField) -> forms.Field:
+    common = {"label": definition.label, "required": definition.required, "help_text": definition.help_text}
+    kind = definition.kind
+    if kind == FormField.Kind.NUMBER:
+        return forms.DecimalField(max_digits=14, decimal_places=2, **common)
+    if kind == FormField.Kind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == FormField.Kind.CHOICE:
+        options = [("", "—")] + [(c, c) for c in definition.choice_list]
+        return forms.ChoiceField(choices=options, **common)
+    if kind == FormField.Kind.ID_NUMBER:
+        return forms.CharField(max_length=18, validators=[validate_id_number], **common)
+    if kind == FormField.Kind.PHONE:
+        return forms.RegexField(
+            regex=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+            error_messages={"invalid": _("Enter a mobile number or a landline such as 023-63001234.")},
+            **common,
+        )
+    if kind == FormField.Kind.ADDRESS:
+        return forms.CharField(max_length=200, widget=forms.Textarea(attrs={"rows": 2}), **common)
+    if kind == FormField.Kind.FILE:
+        return CheckedFileField(widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}), **common)
+    return forms.CharField(max_length=500, **common)
+
+
+class ApplicationForm(forms.Form):
+    """The fields an admin defined for one implementation, plus one upload per material."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, fields: list[FormField], materials: list[Material], draft_answers=None, **kwargs):
+        self.definitions = fields
+        self.material_list = materials
+        self.saved_answers = draft_answers or {}
+        super().__init__(*args, **kwargs)
+        for definition in fields:
+            field = _field_for(definition)
+            if definition.kind == FormField.Kind.FILE:
+                field.required = False  # files go to the case's materials; required ones are checked at submit
+            self.fields[f"f_{definition.name}"] = field
+            if definition.name in self.saved_answers and definition.kind != FormField.Kind.FILE:
+                self.initial.setdefault(f"f_{definition.name}", self.saved_answers[definition.name])
+        for material in materials:
+            self.fields[f"m_{material.pk}"] = CheckedFileField(
+                label=material.name, required=False, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
+            )
+            if material.commitment_allowed:
+                self.fields[f"c_{material.pk}"] = forms.BooleanField(
+                    label=_("I sign a commitment instead (告知承诺)"), required=False
+                )
+            if material.may_be_missing:
+                self.fields[f"l_{material.pk}"] = forms.BooleanField(
+                    label=_("I will supply it later (容缺受理)"), required=False
+                )
+
+    def field_rows(self):
+        return [self[f"f_{d.name}"] for d in self.definitions]
+
+    def material_rows(self):
+        rows = []
+        for material in self.material_list:
+            rows.append(
+                {
+                    "material": material,
+                    "upload": self[f"m_{material.pk}"],
+                    "commitment": self[f"c_{material.pk}"] if material.commitment_allowed else None,
+                    "later": self[f"l_{material.pk}"] if material.may_be_missing else None,
+                }
+            )
+        return rows
+
+    def answers(self) -> dict:
+        """Return the typed answers as JSON-ready values (files are stored as case materials)."""
+        data = {}
+        for definition in self.definitions:
+            if definition.kind == FormField.Kind.FILE:
+                continue
+            value = self.cleaned_data.get(f"f_{definition.name}")
+            if isinstance(value, datetime.date):
+                value = value.isoformat()
+            elif definition.kind == FormField.Kind.NUMBER and value is not None:
+                value = str(value)
+            elif definition.kind == FormField.Kind.ID_NUMBER and value:
+                value = normalize_id_number(value)
+            elif definition.kind == FormField.Kind.PHONE and value and MOBILE_RE.match(normalize_mobile(value)):
+                value = normalize_mobile(value)
+            data[definition.name] = value if value is not None else ""
+        return data
+
+    def required_field_errors(self) -> bool:
+        """On submit (not on saving a draft) every required form field must be answered."""
+        missing = False
+        for definition in self.definitions:
+            key = f"f_{definition.name}"
+            if definition.required and definition.kind != FormField.Kind.FILE and not self.cleaned_data.get(key):
+                self.add_error(key, _("This field is required."))
+                missing = True
+        return missing
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class TransferForm(forms.Form):
+    to_department = forms.ModelChoiceField(label=_("Competent department"), queryset=Department.objects.none())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, exclude: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_department"].queryset = (
+            Department.objects.filter(is_active=True)
+            .exclude(pk=exclude)
+            .select_related("region")
+            .order_by("region__code", "name")
+        )
+
+
+class CoReviewForm(forms.Form):
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments to ask"),
+        queryset=Department.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, exclude: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = (
+            Department.objects.filter(is_active=True).exclude(pk=exclude).order_by("region__code", "name")
+        )
+
+
+class OpinionForm(forms.Form):
+    opinion = forms.ChoiceField(label=_("Opinion"), choices=CoReviewRequest.Opinion.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ExtendDecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Approve")), ("0", _("Refuse"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Comment"), required=False)
+
+
+class SupplementRequestForm(forms.Form):
+    """Tick every missing or faulty material and say why; extra lines for anything else."""
+
+    comment = forms.CharField(
+        label=_("Note to the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    other = forms.CharField(
+        label=_("Other items (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, materials: list[Material], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.material_list = materials
+        for material in materials:
+            self.fields[f"pick_{material.pk}"] = forms.BooleanField(label=material.name, required=False)
+            self.fields[f"why_{material.pk}"] = forms.CharField(
+                label=_("What is wrong"), required=False, max_length=200
+            )
+
+    def items(self) -> list[dict]:
+        items = [
+            {"material": m.pk, "name": m.name, "reason": self.cleaned_data.get(f"why_{m.pk}", "")}
+            for m in self.material_list
+            if self.cleaned_data.get(f"pick_{m.pk}")
+        ]
+        for line in (self.cleaned_data.get("other") or "").splitlines():
+            if line.strip():
+                items.append({"material": None, "name": line.strip()[:200], "reason": ""})
+        return items
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.items():
+            raise ValidationError(_("Tick or write at least one material."))
+        return cleaned
+
+
+class SupplementForm(forms.Form):
+    """The applicant's upload for each material a supplement request asked for."""
+
+    def __init__(self, *args, materials: list[Material], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.material_list = materials
+        for material in materials:
+            self.fields[f"m_{material.pk}"] = CheckedFileField(
+                label=material.name, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
+            )
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(label=_("Supervision code"), max_length=25)
+    mobile_last4 = forms.RegexField(
+        label=_("Last 4 digits of the applicant's mobile"),
+        regex=r"^\d{4}$",
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )

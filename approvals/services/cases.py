@@ -1,0 +1,781 @@
+"""The case workflow: one service function per transition.
+
+Each runs in a transaction with the case row locked (``select_for_update``), checks the
+transition table (``approvals.workflow``) and who is acting, changes the fields it owns,
+writes a timeline event, sends ``case_event`` and queues notifications on commit.
+Views, the exchange API, admin actions and tasks all call these functions.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from approvals import uploads, workdays
+from approvals.codes import supervision_code
+from approvals.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CodeSequence,
+    CoReviewRequest,
+    ExtensionRequest,
+    Implementation,
+    Material,
+    ReviewStep,
+    Status,
+    SupplementRequest,
+)
+from approvals.signals_cases import case_event
+from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
+from departments.models import Department, StaffMembership
+from portal.services import notify
+
+S = Case.State
+
+
+class WorkflowError(Exception):
+    """A transition that may not happen now; the message is shown to the person who tried."""
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- who may act ---------------------------------------------------------------------------
+
+
+def _membership(actor, department_id: int, roles) -> StaffMembership | None:
+    return (
+        StaffMembership.objects.filter(
+            user=actor, department_id=department_id, is_active=True, role__in=roles, department__is_active=True
+        )
+        .select_related("department")
+        .first()
+    )
+
+
+def _authorize(case: Case, actor, rule: Transition) -> StaffMembership | None:
+    """Return the acting membership (None for the applicant) or raise ``WorkflowError``."""
+    if rule.actor == APPLICANT:
+        if case.applicant_id != actor.pk:
+            raise WorkflowError(_("Only the applicant can do this."))
+        return None
+    if rule.actor == HANDLING:
+        membership = _membership(actor, case.department_id, rule.roles)
+        if membership is None:
+            raise WorkflowError(_("Only staff of the handling department with the right role can do this."))
+        return membership
+    if rule.actor == CO_REVIEWER:
+        for membership in StaffMembership.objects.filter(user=actor, is_active=True, role__in=rule.roles):
+            if case.co_reviews.filter(department_id=membership.department_id, answered_at__isnull=True).exists():
+                return membership
+        raise WorkflowError(_("No opinion is asked of your department on this case."))
+    raise AssertionError(rule.actor)
+
+
+def _lock(case_id: int) -> Case:
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise WorkflowError(_("This case does not exist."))
+    return case
+
+
+def _check(case: Case, action: str, actor) -> tuple[Transition, StaffMembership | None]:
+    rule = TRANSITIONS[action]
+    if case.state not in rule.sources:
+        raise WorkflowError(
+            _("“%(action)s” is not possible: the case is now “%(state)s”. Reload the page to see what changed.")
+            % {"action": rule.label, "state": case.get_state_display()}
+        )
+    return rule, _authorize(case, actor, rule)
+
+
+@dataclass
+class _Change:
+    """What a transition did, for the timeline and the notifications."""
+
+    comment: str = ""
+    fields: list[str] = field(default_factory=list)
+    notify_applicant: str = ""
+    notify_departments: list[int] = field(default_factory=list)
+    notify_department_title: str = ""
+    attachments: list[CaseMaterial] = field(default_factory=list)
+
+
+def _finish(case: Case, action: str, actor, membership, from_state: str, change: _Change) -> CaseEvent:
+    """Save the case, write the timeline event, send ``case_event`` and queue notifications."""
+    case.save(update_fields=sorted({*change.fields, "state", "updated_at"}))
+    event = CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        actor=actor,
+        actor_department=membership.department if membership else None,
+        comment=change.comment,
+    )
+    if change.attachments:
+        event.attachments.set(change.attachments)
+    case_event.send(sender=Case, case=case, event=event)
+    _notify(case, action, change)
+    return event
+
+
+def _notify(case: Case, action: str, change: _Change) -> None:
+    link = case.get_absolute_url()
+    with translation.override(settings.LANGUAGE_CODE):
+        if change.notify_applicant:
+            notify(
+                recipient=case.applicant,
+                kind=f"case.{action}",
+                title=change.notify_applicant,
+                body=change.comment,
+                link=link,
+                event_key=f"case:{case.pk}:{action}:{case.events.count()}",
+            )
+        if change.notify_departments:
+            staff = StaffMembership.objects.filter(
+                department_id__in=change.notify_departments, is_active=True
+            ).select_related("user")
+            for membership in staff:
+                notify(
+                    recipient=membership.user,
+                    kind=f"case.{action}.department",
+                    title=change.notify_department_title,
+                    body=change.comment,
+                    link=link,
+                    event_key=f"case:{case.pk}:{action}:{case.events.count()}:dept",
+                )
+
+
+# --- clock ---------------------------------------------------------------------------------
+
+
+def _total_limit(case: Case) -> int:
+    return case.implementation.committed_limit_days + case.extended_days
+
+
+def _stop_clock(case: Case, change: _Change) -> None:
+    if case.due_date is not None:
+        case.paused_remaining_days = workdays.working_days_between(today(), case.due_date)
+        case.due_date = None
+        change.fields += ["paused_remaining_days", "due_date"]
+
+
+def _restart_clock(case: Case, change: _Change) -> None:
+    if case.paused_remaining_days is not None:
+        case.due_date = workdays.add_working_days(today(), case.paused_remaining_days)
+        case.paused_remaining_days = None
+        case.is_overdue = False
+        change.fields += ["paused_remaining_days", "due_date", "is_overdue"]
+
+
+def _working_days_used(case: Case) -> int:
+    if case.due_date is None:
+        return _total_limit(case) - (case.paused_remaining_days or 0)
+    if case.due_date >= today():
+        return _total_limit(case) - workdays.working_days_between(today(), case.due_date)
+    return _total_limit(case) + workdays.working_days_between(case.due_date, today())
+
+
+# --- applying ------------------------------------------------------------------------------
+
+
+@dataclass
+class MaterialAnswer:
+    """What the applicant provides for one material: a file, a commitment, or 'later'."""
+
+    material: Material
+    upload: object | None = None  # an UploadedFile already checked by ``uploads.check``
+    commitment: bool = False
+    later: bool = False
+
+
+def _issue_code(region_code: str) -> str:
+    day = today()
+    sequence, _created = CodeSequence.objects.select_for_update().get_or_create(region_code=region_code, day=day)
+    CodeSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db(fields=["last"])
+    return supervision_code(region_code, day, sequence.last)
+
+
+def _store_upload(case: Case, material: Material | None, upload, actor) -> CaseMaterial:
+    detected = uploads.check(upload)
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    row = CaseMaterial(
+        case=case,
+        material=material,
+        source=CaseMaterial.Source.UPLOAD,
+        original_name=uploads.safe_name(upload.name),
+        content_type=detected.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    row.file.save(f"upload{detected.extension}", upload, save=False)
+    if material is not None:
+        CaseMaterial.objects.filter(case=case, material=material, replaced=False).update(replaced=True)
+    row.save()
+    return row
+
+
+def case_save_application(
+    *,
+    applicant,
+    implementation: Implementation,
+    token,
+    form_data: dict,
+    answers: list[MaterialAnswer],
+    submit: bool,
+    receiving_department: Department | None = None,
+    received_by=None,
+) -> Case:
+    """Save the applicant's draft and, when ``submit``, submit it: one case per token, however often posted.
+
+    A second post of the same form (same ``token``) finds the case the first created and
+    returns it unchanged once it is submitted.
+    """
+    if implementation.status != Status.PUBLISHED:
+        raise WorkflowError(_("This item is not open for applications."))
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().filter(submission_token=token).first()
+            if case is None:
+                case = Case.objects.create(
+                    submission_token=token,
+                    implementation=implementation,
+                    department=implementation.department,
+                    applicant=applicant,
+                    receiving_department=receiving_department,
+                    received_by=received_by,
+                )
+            if case.applicant_id != applicant.pk or case.implementation_id != implementation.pk:
+                raise WorkflowError(_("This form belongs to another application."))
+            if case.state != S.DRAFT:
+                return case  # the same form posted again: the first post already submitted it
+            case.form_data = form_data
+            case.save(update_fields=["form_data", "updated_at"])
+            for answer in answers:
+                if answer.upload is not None:
+                    _store_upload(case, answer.material, answer.upload, applicant)
+                elif answer.commitment or answer.later:
+                    source = CaseMaterial.Source.COMMITMENT if answer.commitment else CaseMaterial.Source.MISSING
+                    CaseMaterial.objects.filter(case=case, material=answer.material, replaced=False).update(
+                        replaced=True
+                    )
+                    CaseMaterial.objects.create(
+                        case=case, material=answer.material, source=source, uploaded_by=applicant
+                    )
+            if submit:
+                case = case_submit(case_id=case.pk, actor=applicant)
+            return case
+    except IntegrityError:
+        # Two posts of a new form raced to create the case: the other one won.
+        case = Case.objects.filter(submission_token=token, applicant=applicant).first()
+        if case is None:
+            raise
+        return case
+
+
+def missing_required_materials(case: Case) -> list[Material]:
+    """Return required materials with nothing provided (no file, commitment or allowed 'later')."""
+    provided = set(
+        CaseMaterial.objects.filter(case=case, replaced=False, material__isnull=False).values_list(
+            "material_id", flat=True
+        )
+    )
+    return [m for m in case.implementation.materials.all() if m.required and m.pk not in provided]
+
+
+def case_submit(*, case_id: int, actor) -> Case:
+    """Submit a draft: check the materials, issue the supervision code, put it in the department's queue."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "submit", actor)
+        missing = missing_required_materials(case)
+        if missing:
+            raise WorkflowError(
+                _("These required materials are missing: %(names)s.") % {"names": "、".join(m.name for m in missing)}
+            )
+        provided = CaseMaterial.objects.filter(case=case, replaced=False)
+        change = _Change(fields=["supervision_code", "submitted_at", "commitment_signed", "missing_due_date"])
+        case.commitment_signed = provided.filter(source=CaseMaterial.Source.COMMITMENT).exists()
+        if provided.filter(source=CaseMaterial.Source.MISSING).exists():
+            case.missing_due_date = workdays.add_working_days(today(), case.implementation.missing_grace_days)
+        case.supervision_code = _issue_code(case.implementation.region.code)
+        case.submitted_at = timezone.now()
+        from_state, case.state = case.state, rule.target
+        change.notify_applicant = _("Application %(code)s received") % {"code": case.supervision_code}
+        change.notify_departments = [case.department_id]
+        change.notify_department_title = _("New application %(code)s: %(item)s") % {
+            "code": case.supervision_code,
+            "item": case.implementation.name,
+        }
+        if case.receiving_department_id:
+            change.comment = _("Received at %(window)s for %(department)s.") % {
+                "window": case.receiving_department.name,
+                "department": case.department.name,
+            }
+        _finish(case, "submit", actor, membership, from_state, change)
+        Implementation.objects.filter(pk=case.implementation_id).update(case_count=F("case_count") + 1)
+    return case
+
+
+def case_withdraw(*, case_id: int, actor, comment: str = "") -> Case:
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "withdraw", actor)
+        from_state, case.state = case.state, rule.target
+        change = _Change(comment=comment, notify_departments=[case.department_id])
+        change.notify_department_title = _("Case %(code)s was withdrawn by the applicant") % {
+            "code": case.supervision_code
+        }
+        _stop_clock(case, change)
+        _finish(case, "withdraw", actor, membership, from_state, change)
+    return case
+
+
+# --- acceptance ----------------------------------------------------------------------------
+
+
+def case_accept(*, case_id: int, actor, comment: str = "") -> Case:
+    """Accept: the clock starts and the due date is the committed limit in working days from today."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "accept", actor)
+        from_state, case.state = case.state, rule.target
+        case.accepted_at = timezone.now()
+        case.due_date = workdays.add_working_days(today(), _total_limit(case))
+        case.assigned_to = case.assigned_to or actor
+        change = _Change(comment=comment, fields=["accepted_at", "due_date", "assigned_to"])
+        change.notify_applicant = _("Case %(code)s accepted; due by %(date)s") % {
+            "code": case.supervision_code,
+            "date": case.due_date.isoformat(),
+        }
+        _finish(case, "accept", actor, membership, from_state, change)
+    return case
+
+
+def _require(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(message)
+    return text
+
+
+def case_refuse(*, case_id: int, actor, reason: str) -> Case:
+    """Refuse at acceptance (不予受理); the legal reason is required and told to the applicant."""
+    reason = _require(reason, _("Give the legal reason for refusing."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "refuse", actor)
+        from_state, case.state = case.state, rule.target
+        case.decision_reason = reason
+        change = _Change(comment=reason, fields=["decision_reason"])
+        change.notify_applicant = _("Case %(code)s was not accepted") % {"code": case.supervision_code}
+        _finish(case, "refuse", actor, membership, from_state, change)
+    return case
+
+
+def case_request_supplement(*, case_id: int, actor, items: list[dict], comment: str = "") -> Case:
+    """Ask for every missing or faulty material at once; the clock stops if it was running."""
+    items = [i for i in items if (i.get("name") or "").strip()]
+    if not items:
+        raise WorkflowError(_("List at least one missing or faulty material."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "request_supplement", actor)
+        from_state = case.state
+        change = _Change(comment=comment or "；".join(f"{i['name']}：{i.get('reason', '')}" for i in items))
+        change.fields.append("state_before_supplement")
+        case.state_before_supplement = from_state
+        if from_state in CLOCK_RUNNING:
+            _stop_clock(case, change)
+        case.state = rule.target
+        SupplementRequest.objects.create(case=case, items=items, requested_by=actor)
+        change.notify_applicant = _("Case %(code)s: please supplement %(count)d materials") % {
+            "code": case.supervision_code,
+            "count": len(items),
+        }
+        _finish(case, "request_supplement", actor, membership, from_state, change)
+    return case
+
+
+def case_supplement(*, case_id: int, actor, answers: list[MaterialAnswer], comment: str = "") -> Case:
+    """The applicant supplies what was asked; the case returns to where it was and the clock resumes."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _rule, membership = _check(case, "supplement", actor)
+        request = case.supplement_requests.filter(resolved_at__isnull=True).first()
+        stored = [_store_upload(case, a.material, a.upload, actor) for a in answers if a.upload is not None]
+        if not stored:
+            raise WorkflowError(_("Upload the requested materials."))
+        from_state = case.state
+        case.state = case.state_before_supplement or S.SUBMITTED
+        change = _Change(comment=comment, fields=["state_before_supplement"], attachments=stored)
+        case.state_before_supplement = ""
+        if case.state in CLOCK_RUNNING:
+            _restart_clock(case, change)
+        if request:
+            request.resolved_at = timezone.now()
+            request.save(update_fields=["resolved_at"])
+        change.notify_departments = [case.department_id]
+        change.notify_department_title = _("Case %(code)s: materials supplemented") % {"code": case.supervision_code}
+        _finish(case, "supplement", actor, membership, from_state, change)
+    return case
+
+
+def case_transfer(*, case_id: int, actor, to_department: Department, reason: str) -> Case:
+    """Send the case to the competent department (移送); it waits there for acceptance."""
+    reason = _require(reason, _("Give the reason for the transfer."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "transfer", actor)
+        if to_department.pk == case.department_id or not to_department.is_active:
+            raise WorkflowError(_("Choose another, active department."))
+        from_state, case.state = case.state, rule.target
+        previous = case.department
+        case.department = to_department
+        case.assigned_to = None
+        change = _Change(
+            comment=_("From %(from)s to %(to)s: %(reason)s")
+            % {"from": previous.name, "to": to_department.name, "reason": reason},
+            fields=["department", "assigned_to"],
+        )
+        change.notify_applicant = _("Case %(code)s transferred to %(department)s") % {
+            "code": case.supervision_code,
+            "department": to_department.name,
+        }
+        change.notify_departments = [to_department.pk]
+        change.notify_department_title = _("Case %(code)s transferred to your department") % {
+            "code": case.supervision_code
+        }
+        _finish(case, "transfer", actor, membership, from_state, change)
+    return case
+
+
+# --- review --------------------------------------------------------------------------------
+
+
+def _steps(case: Case) -> list[ReviewStep]:
+    return list(case.implementation.review_steps.prefetch_related("co_departments"))
+
+
+def case_start_review(*, case_id: int, actor, comment: str = "") -> Case:
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "start_review", actor)
+        from_state, case.state = case.state, rule.target
+        case.current_step = 0
+        change = _Change(comment=comment, fields=["current_step"])
+        _finish(case, "start_review", actor, membership, from_state, change)
+        _enter_step(case, actor, membership)
+    return case
+
+
+def _enter_step(case: Case, actor, membership) -> None:
+    """If the step now reached is a co-review step, ask its departments at once."""
+    steps = _steps(case)
+    if case.current_step < len(steps) and steps[case.current_step].is_co_review:
+        step = steps[case.current_step]
+        _ask(case, actor, membership, list(step.co_departments.all()), step=step, question=step.name)
+
+
+def case_pass_step(*, case_id: int, actor, comment: str = "") -> Case:
+    """Record that the current configured review step is done, by its department and role."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check(case, "pass_step", actor)
+        steps = _steps(case)
+        if case.current_step >= len(steps):
+            raise WorkflowError(_("Every review step is already done: approve or deny."))
+        step = steps[case.current_step]
+        department_id = step.department_id or case.department_id
+        acting = _membership(actor, department_id, {step.role, StaffMembership.Role.DEPARTMENT_ADMIN})
+        if acting is None:
+            raise WorkflowError(_("This step belongs to %(role)s of another post.") % {"role": step.get_role_display()})
+        case.current_step += 1
+        change = _Change(comment=f"{step.name}：{comment}" if comment else step.name, fields=["current_step"])
+        _finish(case, "pass_step", actor, acting, case.state, change)
+        _enter_step(case, actor, acting)
+    return case
+
+
+def _ask(case: Case, actor, membership, departments, *, step=None, question: str = "") -> None:
+    departments = [d for d in departments if d.pk != case.department_id]
+    if not departments:
+        raise WorkflowError(_("Choose at least one other department to ask."))
+    round_ = (case.co_reviews.order_by("-round").values_list("round", flat=True).first() or 0) + 1
+    limit = step.limit_days if step else 5
+    due = workdays.add_working_days(today(), limit)
+    for department in departments:
+        CoReviewRequest.objects.create(
+            case=case,
+            department=department,
+            step=step,
+            round=round_,
+            requested_by=actor,
+            due_date=due,
+            question=question,
+        )
+    from_state, case.state = case.state, S.CO_REVIEW
+    change = _Change(comment=question, notify_departments=[d.pk for d in departments])
+    change.notify_department_title = _("Co-review requested for case %(code)s: %(item)s") % {
+        "code": case.supervision_code,
+        "item": case.implementation.name,
+    }
+    _finish(case, "request_co_review", actor, membership, from_state, change)
+
+
+def case_request_co_review(*, case_id: int, actor, departments: list[Department], question: str = "") -> Case:
+    """Ask other departments for opinions in parallel; the case waits until all have answered."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _rule, membership = _check(case, "request_co_review", actor)
+        _ask(case, actor, membership, departments, question=question)
+    return case
+
+
+def case_give_opinion(*, case_id: int, actor, opinion: str, comment: str = "") -> Case:
+    """Give the department's opinion; the last one returns the case to review (and passes a co-review step)."""
+    if opinion not in CoReviewRequest.Opinion.values:
+        raise WorkflowError(_("Choose agree or disagree."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _rule, membership = _check(case, "give_opinion", actor)
+        request = case.co_reviews.select_for_update().get(department=membership.department, answered_at__isnull=True)
+        request.opinion, request.comment = opinion, comment
+        request.answered_by, request.answered_at = actor, timezone.now()
+        request.save(update_fields=["opinion", "comment", "answered_by", "answered_at"])
+        from_state = case.state
+        change = _Change(
+            comment=f"{request.get_opinion_display()}：{comment}" if comment else request.get_opinion_display()
+        )
+        if not case.co_reviews.filter(answered_at__isnull=True).exists():
+            case.state = S.UNDER_REVIEW
+            if request.step_id:
+                case.current_step += 1
+                change.fields.append("current_step")
+            change.notify_departments = [case.department_id]
+            change.notify_department_title = _("All opinions are in for case %(code)s") % {
+                "code": case.supervision_code
+            }
+        _finish(case, "give_opinion", actor, membership, from_state, change)
+        if case.state == S.UNDER_REVIEW:
+            _enter_step(case, actor, membership)
+    return case
+
+
+def case_suspend(*, case_id: int, actor, reason: str) -> Case:
+    """Start a special procedure (hearing, inspection, expert review; Art. 45): the clock stops."""
+    reason = _require(reason, _("Name the special procedure and why it is needed."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "suspend", actor)
+        from_state, case.state = case.state, rule.target
+        change = _Change(comment=reason)
+        _stop_clock(case, change)
+        change.notify_applicant = _("Case %(code)s: special procedure started, the time limit is paused") % {
+            "code": case.supervision_code
+        }
+        _finish(case, "suspend", actor, membership, from_state, change)
+    return case
+
+
+def case_resume(*, case_id: int, actor, comment: str = "") -> Case:
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "resume", actor)
+        from_state, case.state = case.state, rule.target
+        change = _Change(comment=comment)
+        _restart_clock(case, change)
+        _finish(case, "resume", actor, membership, from_state, change)
+    return case
+
+
+def case_request_extension(*, case_id: int, actor, days: int, reason: str) -> ExtensionRequest:
+    reason = _require(reason, _("Give the reason for the extension."))
+    if not 1 <= days <= 60:
+        raise WorkflowError(_("An extension is 1 to 60 working days."))
+    with transaction.atomic():
+        case = _lock(case_id)
+        _rule, membership = _check(case, "request_extension", actor)
+        if case.extension_requests.filter(approved__isnull=True).exists():
+            raise WorkflowError(_("An extension request is already waiting for a decision."))
+        extension = ExtensionRequest.objects.create(case=case, days=days, reason=reason, requested_by=actor)
+        change = _Change(comment=f"+{days}：{reason}")
+        _finish(case, "request_extension", actor, membership, case.state, change)
+    return extension
+
+
+def case_extend(*, case_id: int, actor, approve: bool, comment: str = "") -> Case:
+    """A reviewer decides the waiting extension request; approved days move the due date."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _rule, membership = _check(case, "extend", actor)
+        extension = case.extension_requests.select_for_update().filter(approved__isnull=True).first()
+        if extension is None:
+            raise WorkflowError(_("No extension request is waiting."))
+        extension.approved, extension.decided_by, extension.decided_at = approve, actor, timezone.now()
+        extension.save(update_fields=["approved", "decided_by", "decided_at"])
+        change = _Change(comment=comment)
+        if approve:
+            case.extended_days += extension.days
+            change.fields.append("extended_days")
+            if case.due_date is not None:
+                case.due_date = workdays.add_working_days(case.due_date, extension.days)
+                case.is_overdue = case.due_date < today()
+                change.fields += ["due_date", "is_overdue"]
+            else:
+                case.paused_remaining_days = (case.paused_remaining_days or 0) + extension.days
+                change.fields.append("paused_remaining_days")
+            change.notify_applicant = _("Case %(code)s: time limit extended by %(days)d working days") % {
+                "code": case.supervision_code,
+                "days": extension.days,
+            }
+        _finish(case, "extend" if approve else "extension_refused", actor, membership, case.state, change)
+    return case
+
+
+# --- decision and completion ---------------------------------------------------------------
+
+
+def _decide(case_id: int, actor, action: str, result: str, reason: str) -> Case:
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, action, actor)
+        if case.current_step < len(_steps(case)):
+            raise WorkflowError(_("Finish every configured review step before deciding."))
+        from_state, case.state = case.state, rule.target
+        case.result, case.decision_reason, case.decided_at = result, reason, timezone.now()
+        change = _Change(comment=reason, fields=["result", "decision_reason", "decided_at"])
+        change.notify_applicant = (
+            _("Case %(code)s approved") if result == Case.Result.APPROVED else _("Case %(code)s denied")
+        ) % {"code": case.supervision_code}
+        _finish(case, action, actor, membership, from_state, change)
+    return case
+
+
+def case_approve(*, case_id: int, actor, comment: str = "") -> Case:
+    return _decide(case_id, actor, "approve", Case.Result.APPROVED, comment)
+
+
+def case_deny(*, case_id: int, actor, reason: str) -> Case:
+    """Deny (不予许可) with the legal reason, which the applicant is told."""
+    return _decide(
+        case_id, actor, "deny", Case.Result.DENIED, _require(reason, _("Give the legal reason for denying."))
+    )
+
+
+def case_complete(*, case_id: int, actor, comment: str = "") -> Case:
+    """Complete (办结): the clock stops for good; whether it was on time is kept."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        rule, membership = _check(case, "complete", actor)
+        from_state, case.state = case.state, rule.target
+        case.completed_at = timezone.now()
+        case.working_days_used = max(0, _working_days_used(case))
+        case.is_overdue = case.working_days_used > _total_limit(case)
+        change = _Change(comment=comment, fields=["completed_at", "working_days_used", "is_overdue"])
+        change.notify_applicant = _("Case %(code)s completed; please rate the service") % {
+            "code": case.supervision_code
+        }
+        _finish(case, "complete", actor, membership, from_state, change)
+    return case
+
+
+# --- assignment ----------------------------------------------------------------------------
+
+
+def case_assign(*, case_id: int, actor, assignee) -> Case:
+    """Claim a case (``assignee`` is the actor) or give it to a colleague of the same department."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        if _membership(actor, case.department_id, {*TRANSITIONS["accept"].roles}) is None:
+            raise WorkflowError(_("Only staff of the handling department can assign its cases."))
+        if _membership(assignee, case.department_id, {*TRANSITIONS["accept"].roles}) is None:
+            raise WorkflowError(_("The assignee does not work in the handling department."))
+        if case.state not in {S.SUBMITTED, S.TRANSFERRED, S.ACCEPTED, S.UNDER_REVIEW, S.CO_REVIEW, S.SUSPENDED,
+                              S.SUPPLEMENT, S.APPROVED, S.DENIED}:  # fmt: skip
+            raise WorkflowError(_("A closed case cannot be assigned."))
+        case.assigned_to = assignee
+        case.save(update_fields=["assigned_to", "updated_at"])
+        CaseEvent.objects.create(
+            case=case,
+            action="assign",
+            from_state=case.state,
+            to_state=case.state,
+            actor=actor,
+            actor_department=case.department,
+            comment=assignee.get_full_name(),
+        )
+    return case
+
+
+# --- deadlines -----------------------------------------------------------------------------
+
+
+def case_mark_overdue(*, batch_size: int = 1000) -> dict:
+    """Flag running cases past their due date and warn about near-due ones; return counts.
+
+    Warnings go to the assigned clerk (or the department's staff) once per case and day.
+    """
+    day = today()
+    calendar = workdays.WorkingCalendar.for_range(day, day + datetime.timedelta(days=30))
+    near = calendar.add(day, 2)
+    running = Case.objects.filter(state__in=CLOCK_RUNNING, due_date__isnull=False)
+    newly = list(running.filter(due_date__lt=day, is_overdue=False).values_list("pk", flat=True)[:batch_size])
+    Case.objects.filter(pk__in=newly).update(is_overdue=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        for case in running.filter(due_date__lte=near).select_related("assigned_to", "department")[:batch_size]:
+            overdue = case.due_date < day
+            title = (_("Case %(code)s is overdue") if overdue else _("Case %(code)s is due on %(date)s")) % {
+                "code": case.supervision_code,
+                "date": case.due_date.isoformat(),
+            }
+            recipients = [case.assigned_to] if case.assigned_to else [
+                m.user for m in StaffMembership.objects.filter(department=case.department, is_active=True)
+            ]  # fmt: skip
+            for recipient in recipients:
+                notify(
+                    recipient=recipient,
+                    kind="case.overdue" if overdue else "case.near_due",
+                    title=title,
+                    link=case.get_absolute_url(),
+                    event_key=f"case:{case.pk}:deadline:{day.isoformat()}",
+                )
+    return {"overdue": len(newly)}
+
+
+def case_recompute_due_dates(*, year: int) -> int:
+    """Recompute running cases' due dates after the calendar of ``year`` changed; return how many moved.
+
+    Cases whose clock was stopped at some point keep their dates (their pauses are not
+    replayed); a clerk sees the calendar warning on them.
+    """
+    moved = 0
+    with transaction.atomic():
+        cases = (
+            Case.objects.select_for_update()
+            .filter(state__in=CLOCK_RUNNING, due_date__year__gte=year, accepted_at__isnull=False, extended_days=0)
+            .exclude(events__action__in=["request_supplement", "suspend"])
+            .select_related("implementation")
+        )
+        for case in cases:
+            accepted = timezone.localtime(case.accepted_at).date()
+            due = workdays.add_working_days(accepted, _total_limit(case))
+            if due != case.due_date:
+                case.due_date, case.is_overdue = due, due < today()
+                case.save(update_fields=["due_date", "is_overdue", "updated_at"])
+                moved += 1
+    return moved

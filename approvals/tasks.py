@@ -1,0 +1,11 @@
+"""Periodic work of the approvals app: thin tasks that call services."""
+
+from celery import shared_task
+
+from approvals.services.cases import case_mark_overdue
+
+
+@shared_task
+def cases_mark_overdue() -> dict:
+    """Flag overdue cases and warn about near-due and overdue ones."""
+    return case_mark_overdue()

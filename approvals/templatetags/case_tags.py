@@ -1,0 +1,47 @@
+"""Template helpers for case pages."""
+
+from django import template
+
+from approvals.models import Case, FormField
+from departments.models import StaffMembership
+
+register = template.Library()
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key)
+
+
+@register.filter
+def answer(form_data: dict, field: FormField) -> str:
+    """Show an answer; ID numbers only masked."""
+    from portal.validators import mask_id_number
+
+    value = (form_data or {}).get(field.name, "")
+    if field.kind == FormField.Kind.ID_NUMBER and value:
+        return mask_id_number(value)
+    return value if value not in (None, "") else "—"
+
+
+@register.filter
+def staff_label(user, department_id) -> str:
+    """Show a staff member by staff number, never the full name, to whoever looks."""
+    if user is None:
+        return ""
+    membership = next((m for m in user.memberships.all() if m.department_id == department_id), None)
+    if membership is None:
+        membership = StaffMembership.objects.filter(user=user, department_id=department_id).first()
+    return membership.staff_number if membership else ""
+
+
+@register.inclusion_tag("approvals/includes/my_cases.html", takes_context=True)
+def my_cases(context, user):
+    """List the applicant's cases with state, deadline light and the next step (for My hall)."""
+    from approvals import case_selectors
+
+    threshold = case_selectors.light_threshold()
+    rows = list(case_selectors.case_list_for_applicant(user=user)[:50])
+    for case in rows:
+        case.light = case_selectors.light(case, threshold)
+    return {"cases": rows, "S": Case.State, "request": context.get("request")}
