@@ -61,8 +61,11 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         for definition in fields:
             field = _field_for(definition)
-            if definition.kind == FormField.Kind.FILE:
-                field.required = False  # files go to the case's materials; required ones are checked at submit
+            # A draft may be saved half-filled: required answers are enforced on submit (required_field_errors).
+            field.required = False
+            if definition.required:
+                field.label = f"{definition.label} *"
+                field.widget.attrs["aria-required"] = "true"
             self.fields[f"f_{definition.name}"] = field
             if definition.name in self.saved_answers and definition.kind != FormField.Kind.FILE:
                 self.initial.setdefault(f"f_{definition.name}", self.saved_answers[definition.name])
@@ -118,7 +121,11 @@ class ApplicationForm(forms.Form):
         missing = False
         for definition in self.definitions:
             key = f"f_{definition.name}"
-            if definition.required and definition.kind != FormField.Kind.FILE and not self.cleaned_data.get(key):
+            if (
+                definition.required
+                and definition.kind != FormField.Kind.FILE
+                and self.cleaned_data.get(key) in (None, "")
+            ):
                 self.add_error(key, _("This field is required."))
                 missing = True
         return missing

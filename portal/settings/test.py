@@ -1,6 +1,8 @@
 """Settings for the test suite: the base settings with safe defaults and fast hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-checks")
@@ -10,7 +12,16 @@ from portal.settings.base import *  # noqa: F403
 from portal.settings.base import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Uploaded case files go to a throwaway directory, not the developer's var/private.
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-private-"))
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+}
 # Tests run tasks in-process unless a test starts a real worker (see tests/portal/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 # Text messages are kept in portal.sms.outbox instead of being sent.
