@@ -9,7 +9,18 @@ from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from approvals import services
-from approvals.models import FAQ, Implementation, Item, LicenceType, Material, Theme
+from approvals.models import (
+    FAQ,
+    Case,
+    CaseEvent,
+    FormField,
+    Implementation,
+    Item,
+    LicenceType,
+    Material,
+    ReviewStep,
+    Theme,
+)
 from approvals.resources import ImplementationResource, ItemResource
 
 
@@ -29,7 +40,10 @@ class LicenceTypeAdmin(admin.ModelAdmin):
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
-    fields = ["sort_order", "name", "required", "form", "copies", "medium", "licence_type", "template", "notes"]
+    fields = [
+        "sort_order", "name", "required", "form", "copies", "medium", "licence_type", "commitment_allowed",
+        "may_be_missing", "template", "notes",
+    ]  # fmt: skip
     autocomplete_fields = ["licence_type"]
 
 
@@ -61,6 +75,19 @@ def _run(modeladmin, request, queryset, service, argument, done_message):
             done += 1
     if done:
         modeladmin.message_user(request, done_message(done), messages.SUCCESS)
+
+
+class FormFieldInline(admin.TabularInline):
+    model = FormField
+    extra = 0
+    fields = ["sort_order", "name", "label", "kind", "required", "choices", "help_text"]
+
+
+class ReviewStepInline(admin.TabularInline):
+    model = ReviewStep
+    extra = 0
+    fields = ["order", "name", "department", "role", "is_co_review", "co_departments", "limit_days"]
+    autocomplete_fields = ["department", "co_departments"]
 
 
 class ImplementationInline(admin.TabularInline):
@@ -106,7 +133,7 @@ class ImplementationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_select_related = ["department", "region"]
     autocomplete_fields = ["item", "department", "region", "issues_licence"]
     readonly_fields = ["code", "published_at", "case_count", "updated_at"]
-    inlines = [MaterialInline, FAQInline]
+    inlines = [MaterialInline, FAQInline, FormFieldInline, ReviewStepInline]
     actions = ["publish", "retire"]
     fieldsets = [
         (None, {"fields": ["code", "item", "department", "region", "name", "status", "published_at"]}),
@@ -116,6 +143,7 @@ class ImplementationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             {"fields": ["statutory_limit_days", "committed_limit_days", "visits", "online_depth"]},
         ),
         (_("Result"), {"fields": ["issues_licence", "case_count", "updated_at"]}),
+        (_("Applying"), {"fields": ["missing_grace_days"]}),
     ]
 
     @admin.action(description=_("Publish the selected implementations"))
@@ -134,6 +162,47 @@ class MaterialAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "implementation__code", "implementation__name"]
     autocomplete_fields = ["implementation", "licence_type"]
     list_select_related = ["implementation", "licence_type"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    fields = ["created_at", "action", "from_state", "to_state", "actor", "actor_department", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Cases are read here; every change goes through the workflow on the staff desk."""
+
+    list_display = [
+        "supervision_code",
+        "implementation",
+        "department",
+        "state",
+        "due_date",
+        "is_overdue",
+        "submitted_at",
+    ]
+    list_filter = ["state", "is_overdue", "department__region", "implementation__item__kind"]
+    search_fields = ["supervision_code", "implementation__name", "implementation__code"]
+    list_select_related = ["implementation", "department"]
+    date_hierarchy = "submitted_at"
+    inlines = [CaseEventInline]
+    exclude = ["form_data", "submission_token"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Case._meta.fields if f.name not in {"form_data", "submission_token"}]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 from approvals import admin_calendar  # noqa: E402,F401 - registers the calendar's admin pages

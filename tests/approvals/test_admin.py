@@ -146,3 +146,19 @@ def test_admin_pages_and_actions(admin_client):
     )
     implementation.refresh_from_db()
     assert implementation.status == Status.PUBLISHED
+
+
+def test_cases_are_read_only_in_admin(admin_client):
+    from tests.approvals.workflow_helpers import World
+
+    case = World().submitted()
+    response = admin_client.get(reverse("admin:approvals_case_changelist"), {"q": case.supervision_code})
+    assert response.status_code == 200 and case.supervision_code in response.content.decode()
+    assert admin_client.get(reverse("admin:approvals_case_change", args=[case.pk])).status_code == 200
+    assert admin_client.get(reverse("admin:approvals_case_add")).status_code == 403
+    implementation_page = admin_client.get(
+        reverse("admin:approvals_implementation_change", args=[case.implementation_id])
+    )
+    assert (
+        "review_steps" in implementation_page.content.decode() and "form_fields" in implementation_page.content.decode()
+    )
