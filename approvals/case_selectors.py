@@ -285,3 +285,23 @@ def calendar_warning() -> list[int]:
     """Return this year and next if their official holiday schedule is missing (deadlines then count Mon-Fri)."""
     year = timezone.localdate().year
     return workdays.calendar_missing_years(years=[year, year + 1])
+
+
+def colleagues(*, case: Case) -> list:
+    """Return the staff of the handling department a case can be assigned to, with their staff numbers."""
+    return list(
+        StaffMembership.objects.filter(
+            department_id=case.department_id,
+            is_active=True,
+            role__in=[r for r in StaffMembership.Role.values if r != "supervisor"],
+        )
+        .select_related("user")
+        .order_by("staff_number")
+    )
+
+
+def department_implementations(*, department_id: int) -> list:
+    """Return the implementations a department handles, for the desk's item filter."""
+    from approvals.models import Implementation
+
+    return list(Implementation.objects.filter(department_id=department_id).only("pk", "name").order_by("name"))

@@ -207,6 +207,7 @@ def case_detail(request, pk: int):
         "fields": list(FormField.objects.filter(implementation_id=case.implementation_id)),
         "open_supplement": next((s for s in case.supplement_requests.all() if s.resolved_at is None), None),
         "can_reveal": is_staff_view and case.department_id in access.departments,
+        "colleagues": cases.colleagues(case=case) if case.department_id in access.departments else [],
     }
     return render(request, "approvals/case_detail.html", context)
 
@@ -309,6 +310,32 @@ def case_material_file(request, pk: int):
 
 @login_required
 @require_POST
+def case_assign(request, pk: int):
+    """Claim a case, or give it to a colleague of the handling department."""
+    access = cases.access_for(request.user)
+    case = cases.case_get_for_user(user=request.user, case_id=pk, access=access)
+    if case is None or case.department_id not in access.departments:
+        raise Http404
+    assignee = request.user
+    if request.POST.get("assignee"):
+        assignee = User.objects.filter(
+            pk=request.POST["assignee"] if request.POST["assignee"].isdigit() else 0,
+            memberships__department_id=case.department_id,
+            memberships__is_active=True,
+        ).first()
+    try:
+        if assignee is None:
+            raise services.WorkflowError(_("The assignee does not work in the handling department."))
+        services.case_assign(case_id=case.pk, actor=request.user, assignee=assignee)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Assigned."))
+    return redirect("approvals:case_detail", pk=pk)
+
+
+@login_required
+@require_POST
 def case_reveal(request, pk: int):
     """Show a handling clerk the applicant's full certificate number once, and record that they saw it."""
     access = cases.access_for(request.user)
@@ -365,6 +392,7 @@ def staff_desk(request):
         "filters": filters,
         "states": [(value, label) for value, label in Case.State.choices if value in cases.QUEUE_STATES],
         "inbox": cases.co_review_inbox(access=access)[:20],
+        "implementations": cases.department_implementations(department_id=department_id),
         "missing_years": cases.calendar_warning(),
     }
     return render(request, "approvals/staff_desk.html", context)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<int:pk>/receipt/", case_views.case_receipt, name="case_receipt"),
     path("cases/<int:pk>/supplement/", case_views.case_supplement, name="case_supplement"),
     path("cases/<int:pk>/reveal/", case_views.case_reveal, name="case_reveal"),
+    path("cases/<int:pk>/assign/", case_views.case_assign, name="case_assign"),
     path("cases/<int:pk>/<str:action>/", case_views.case_action, name="case_action"),
     path("files/<int:pk>/", case_views.case_material_file, name="case_file"),
     path("staff/", case_views.staff_desk, name="staff_desk"),

@@ -324,3 +324,21 @@ def test_desk_filters(client):
     assert submitted in client.get(url).context["rows"]
     assert client.get(url, {"light": "red"}).context["rows"] == []
     assert client.get(url, {"department": "999999"}).status_code == 404
+
+
+def test_claim_and_assign_within_the_department(client):
+    world = World()
+    case = world.submitted()
+    colleague = StaffMembershipFactory(department=world.department).user
+    client.force_login(world.clerk)
+    client.post(reverse("approvals:case_assign", args=[case.pk]))
+    case.refresh_from_db()
+    assert case.assigned_to == world.clerk
+    client.post(reverse("approvals:case_assign", args=[case.pk]), {"assignee": colleague.pk})
+    case.refresh_from_db()
+    assert case.assigned_to == colleague
+    client.post(reverse("approvals:case_assign", args=[case.pk]), {"assignee": world.other_clerk.pk})
+    case.refresh_from_db()
+    assert case.assigned_to == colleague  # not someone of another department
+    client.force_login(world.other_clerk)
+    assert client.post(reverse("approvals:case_assign", args=[case.pk])).status_code == 404
