@@ -2,8 +2,10 @@
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from approvals import demo as approvals_demo
+from approvals.workdays import calendar_load_year
 from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
 from portal.demo import seed_users
@@ -25,6 +27,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        year = timezone.localdate().year
+        official = [y for y in range(year - 1, year + 2) if calendar_load_year(year=y)]
         regions = seed_regions()
         departments = seed_departments(also_in_demo_districts=approvals_demo.departments_used())
         users = seed_users()
@@ -38,6 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city ready: {regions} regions, {len(departments)} departments, "
-                f"{implementations} published implementations, {len(users)} demo accounts."
+                f"{implementations} published implementations, {len(users)} demo accounts; "
+                f"official holiday calendar for {', '.join(map(str, official)) or 'no year'}."
             )
         )
