@@ -344,7 +344,7 @@ def _moments(dates: list[datetime.date], index: int) -> list[datetime.datetime]:
         if moments and dates[position - 1] == day:
             moments.append(moments[-1] + datetime.timedelta(minutes=25 + (index + position) * 7 % 21))
             continue
-        minutes = 9 * 60 + (index * 37 + position * 53) % 420
+        minutes = 9 * 60 + (index * 37 + position * 53) % 360  # 9:00 to 15:00
         naive = datetime.datetime.combine(day, datetime.time(minutes // 60, minutes % 60))
         moments.append(timezone.make_aware(naive))
     return moments

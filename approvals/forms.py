@@ -183,7 +183,7 @@ class ExtensionForm(forms.Form):
 class ExtendDecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
         label=_("Decision"),
-        choices=[("1", _("Approve")), ("0", _("Refuse"))],
+        choices=[("1", _("Grant the extension")), ("0", _("Decline the extension"))],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )

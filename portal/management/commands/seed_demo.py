@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import demo as approvals_demo
+from approvals.demo_cases import seed_cases
 from approvals.workdays import calendar_load_year
 from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
@@ -39,10 +40,11 @@ class Command(BaseCommand):
                 defaults={"role": role, "staff_number": staff_number, "is_active": True},
             )
         implementations = approvals_demo.seed_catalogue(departments=departments, district_codes=COUNTERPART_REGIONS)
+        cases = seed_cases(users=users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city ready: {regions} regions, {len(departments)} departments, "
-                f"{implementations} published implementations, {len(users)} demo accounts; "
+                f"{implementations} published implementations, {cases} cases, {len(users)} demo accounts; "
                 f"official holiday calendar for {', '.join(map(str, official)) or 'no year'}."
             )
         )
