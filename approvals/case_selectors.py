@@ -71,10 +71,13 @@ def case_get_for_user(*, user, case_id: int, access: Access | None = None) -> Ca
             "implementation__item", "implementation__region", "department", "receiving_department", "applicant",
             "assigned_to",
         )
+        .prefetch_related("assigned_to__memberships")
         .prefetch_related(
             Prefetch(
                 "events",
-                queryset=CaseEvent.objects.select_related("actor", "actor_department").prefetch_related("attachments"),
+                queryset=CaseEvent.objects.select_related("actor", "actor_department").prefetch_related(
+                    "attachments", "actor__memberships"
+                ),
             ),
             Prefetch("materials", queryset=CaseMaterial.objects.filter(replaced=False).select_related("material")),
             Prefetch("co_reviews", queryset=CoReviewRequest.objects.select_related("department", "answered_by")),

@@ -342,3 +342,26 @@ def test_claim_and_assign_within_the_department(client):
     assert case.assigned_to == colleague  # not someone of another department
     client.force_login(world.other_clerk)
     assert client.post(reverse("approvals:case_assign", args=[case.pk])).status_code == 404
+
+
+def test_applicants_see_staff_numbers_never_staff_names(client):
+    world = World()
+    case = world.accepted()
+    client.force_login(world.applicant)
+    body = client.get(case.get_absolute_url()).content.decode()
+    assert world.clerk.real_name not in body
+    assert world.clerk.memberships.get().staff_number in body
+
+
+def test_case_page_query_count_does_not_grow_with_its_history(client):
+    world = World()
+    case = world.accepted()
+    client.force_login(world.clerk)
+    with CaptureQueriesContext(connection) as few:
+        client.get(case.get_absolute_url())
+    for _ in range(5):
+        services.case_request_extension(case_id=case.pk, actor=world.clerk, days=1, reason="复杂")
+        services.case_extend(case_id=case.pk, actor=world.reviewer, approve=True)
+    with CaptureQueriesContext(connection) as many:
+        client.get(case.get_absolute_url())
+    assert len(many) == len(few)
