@@ -9,3 +9,11 @@ from approvals.services.cases import case_mark_overdue
 def cases_mark_overdue() -> dict:
     """Flag overdue cases and warn about near-due and overdue ones."""
     return case_mark_overdue()
+
+
+@shared_task
+def licences_remind_expiring() -> int:
+    """Remind holders 30 days before a licence expires."""
+    from approvals.services.licences import licences_remind_expiring as remind
+
+    return remind()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from approvals import case_views, views
+from approvals import case_views, urls_bundles, urls_licences, views
 
 app_name = "approvals"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("files/<int:pk>/", case_views.case_material_file, name="case_file"),
     path("staff/", case_views.staff_desk, name="staff_desk"),
     path("staff/receive/", case_views.staff_receive, name="staff_receive"),
+    *urls_licences.urlpatterns,
+    *urls_bundles.urlpatterns,
 ]

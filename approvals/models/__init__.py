@@ -1,5 +1,6 @@
 """Models of the approvals app: the catalogue, the working-day calendar and cases."""
 
+from approvals.models.bundles import Bundle, BundleApplication, BundlePart
 from approvals.models.calendar import CalendarDay, CalendarYear
 from approvals.models.cases import (
     Case,
@@ -13,10 +14,14 @@ from approvals.models.cases import (
     SupplementRequest,
 )
 from approvals.models.catalogue import FAQ, Audience, Implementation, Item, LicenceType, Material, Status, Theme
+from approvals.models.licences import Licence, SharingLog
 
 __all__ = [
     "FAQ",
     "Audience",
+    "Bundle",
+    "BundleApplication",
+    "BundlePart",
     "CalendarDay",
     "CalendarYear",
     "Case",
@@ -28,9 +33,11 @@ __all__ = [
     "FormField",
     "Implementation",
     "Item",
+    "Licence",
     "LicenceType",
     "Material",
     "ReviewStep",
+    "SharingLog",
     "Status",
     "SupplementRequest",
     "Theme",

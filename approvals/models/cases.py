@@ -150,6 +150,14 @@ class Case(models.Model):
     commitment_signed = models.BooleanField(_("commitment signed"), default=False)
     missing_due_date = models.DateField(_("missing materials due"), null=True, blank=True)
     current_step = models.PositiveSmallIntegerField(_("review step reached"), default=0)
+    bundle_application = models.ForeignKey(
+        "approvals.BundleApplication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("bundle application"),
+    )
     result = models.CharField(_("result"), max_length=16, choices=Result.choices, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
 
@@ -221,6 +229,14 @@ class CaseMaterial(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     replaced = models.BooleanField(default=False, help_text=_("Superseded by a later upload for the same material."))
+    licence = models.ForeignKey(
+        "approvals.Licence", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("The e-licence that stands in for the material (source: licence)."),
+    )  # fmt: skip
+    reused_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text=_("The earlier material this one reuses (source: library)."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("case material")

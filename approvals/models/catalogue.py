@@ -37,6 +37,12 @@ class LicenceType(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80, unique=True)
+    valid_years = models.PositiveSmallIntegerField(
+        _("valid for (years)"), null=True, blank=True, help_text=_("Empty: licences of this type do not expire.")
+    )
+    number_prefix = models.CharField(
+        _("number prefix"), max_length=10, blank=True, help_text=_("e.g. JY for 食品经营许可证")
+    )
 
     class Meta:
         verbose_name = _("licence type")

@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "approvals.tasks.cases_mark_overdue",
         "schedule": crontab(minute=5),
     },
+    "licences-remind-expiring": {
+        "task": "approvals.tasks.licences_remind_expiring",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "outbox-purge-delivered": {
         "task": "portal.tasks.outbox_purge",
         "schedule": crontab(hour=3, minute=30),

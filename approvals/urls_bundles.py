@@ -1,0 +1,3 @@
+"""URLs of bundles (一件事一次办)."""
+
+urlpatterns = []
