@@ -28,6 +28,7 @@ from approvals.forms import (
 )
 from approvals.models import Case, FormField, Material
 from approvals.services import cases as services
+from approvals.services import sharing
 from approvals.workflow import TRANSITIONS
 from departments.decorators import membership_required
 from portal.models import PersonalDataAccess, User
@@ -38,29 +39,37 @@ def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _application_form(request, implementation, *, draft=None, data=None, files=None):
+def _application_form(request, implementation, *, applicant, draft=None, data=None, files=None):
+    """Build the form; offer what the applicant's records hold and pre-fill what the profile knows."""
     fields = list(FormField.objects.filter(implementation=implementation))
     materials = list(Material.objects.filter(implementation=implementation).select_related("licence_type"))
     token = draft.submission_token if draft else uuid.uuid4()
+    offers = sharing.material_offers(applicant=applicant, implementation=implementation)
+    answers = draft.form_data if draft else sharing.prefill(applicant=applicant, fields=fields)
     return ApplicationForm(
         data,
         files,
         fields=fields,
         materials=materials,
-        draft_answers=draft.form_data if draft else None,
+        draft_answers=answers,
+        offers=offers,
         initial={"token": token},
     )
 
 
 def _answers(form: ApplicationForm) -> list[services.MaterialAnswer]:
+    """Turn the form into one answer per material: a new upload wins over a consented offer."""
     result = []
     for material in form.material_list:
+        upload = form.cleaned_data.get(f"m_{material.pk}") or None
+        use_offer = not upload and form.cleaned_data.get(f"u_{material.pk}")
         result.append(
             services.MaterialAnswer(
                 material=material,
-                upload=form.cleaned_data.get(f"m_{material.pk}") or None,
+                upload=upload,
                 commitment=bool(form.cleaned_data.get(f"c_{material.pk}")),
                 later=bool(form.cleaned_data.get(f"l_{material.pk}")),
+                offer=form.offers.get(material.pk) if use_offer else None,
             )
         )
     return result
@@ -74,7 +83,9 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
         .first()
     )
     if request.method == "POST":
-        form = _application_form(request, implementation, draft=draft, data=request.POST, files=request.FILES)
+        form = _application_form(
+            request, implementation, applicant=applicant, draft=draft, data=request.POST, files=request.FILES
+        )
         submit = "submit" in request.POST or receiving_department is not None
         if form.is_valid() and not (submit and form.required_field_errors()):
             try:
@@ -98,7 +109,7 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
                     return redirect(request.get_full_path())
                 return redirect("approvals:case_receipt", pk=case.pk)
     else:
-        form = _application_form(request, implementation, draft=draft)
+        form = _application_form(request, implementation, applicant=applicant, draft=draft)
     provided = {}
     if draft:
         for row in draft.materials.filter(replaced=False).select_related("material"):
@@ -109,6 +120,8 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
         "draft": draft,
         "provided": provided,
         "applicant": applicant,
+        "filled_count": len(form.offers),
+        "material_count": len(form.material_list),
         **(template_extra or {}),
     }
     return render(request, "approvals/case_apply.html", context)
@@ -302,6 +315,41 @@ def case_material_file(request, pk: int):
     row = cases.case_material_get_for_user(user=request.user, material_id=pk)
     if row is None:
         raise Http404
+    response = FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name or "file")
+    response["Content-Type"] = row.content_type or "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def case_records(request, pk: int):
+    """Show a handling clerk the applicant's licences and earlier materials, through the logged sharing service."""
+    access = cases.access_for(request.user)
+    case = cases.case_get_for_user(user=request.user, case_id=pk, access=access)
+    if case is None:
+        raise Http404
+    purpose = _("Checking materials of case %(code)s") % {"code": case.supervision_code}
+    try:
+        licences = sharing.shared_licences_for_case(actor=request.user, case=case, purpose=purpose)
+        materials = sharing.shared_materials_for_case(actor=request.user, case=case, purpose=purpose)
+    except sharing.SharingRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("approvals:case_detail", pk=pk)
+    return render(request, "approvals/case_records.html", {"case": case, "licences": licences, "materials": materials})
+
+
+@login_required
+def case_record_file(request, pk: int, material_id: int):
+    """Download an applicant's earlier material for this case, through the logged sharing service."""
+    case = cases.case_get_for_user(user=request.user, case_id=pk)
+    if case is None:
+        raise Http404
+    purpose = _("Checking materials of case %(code)s") % {"code": case.supervision_code}
+    try:
+        row = sharing.shared_material_get(actor=request.user, case=case, material_id=material_id, purpose=purpose)
+    except sharing.SharingRefused:
+        raise Http404 from None
     response = FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name or "file")
     response["Content-Type"] = row.content_type or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"

@@ -54,10 +54,13 @@ class ApplicationForm(forms.Form):
 
     token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, fields: list[FormField], materials: list[Material], draft_answers=None, **kwargs):
+    def __init__(
+        self, *args, fields: list[FormField], materials: list[Material], draft_answers=None, offers=None, **kwargs
+    ):
         self.definitions = fields
         self.material_list = materials
         self.saved_answers = draft_answers or {}
+        self.offers = offers or {}
         super().__init__(*args, **kwargs)
         for definition in fields:
             field = _field_for(definition)
@@ -73,6 +76,11 @@ class ApplicationForm(forms.Form):
             self.fields[f"m_{material.pk}"] = CheckedFileField(
                 label=material.name, required=False, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
             )
+            offer = self.offers.get(material.pk)
+            if offer is not None:
+                self.fields[f"u_{material.pk}"] = forms.BooleanField(
+                    label=_("Use %(record)s from my records") % {"record": offer.label}, required=False, initial=True
+                )
             if material.commitment_allowed:
                 self.fields[f"c_{material.pk}"] = forms.BooleanField(
                     label=_("I sign a commitment instead (告知承诺)"), required=False
@@ -92,6 +100,7 @@ class ApplicationForm(forms.Form):
                 {
                     "material": material,
                     "upload": self[f"m_{material.pk}"],
+                    "offer": self[f"u_{material.pk}"] if material.pk in self.offers else None,
                     "commitment": self[f"c_{material.pk}"] if material.commitment_allowed else None,
                     "later": self[f"l_{material.pk}"] if material.may_be_missing else None,
                 }

@@ -6,4 +6,5 @@ app_name = "evaluations"
 
 urlpatterns = [
     path("supervision/", views.supervision_overview, name="overview"),
+    path("supervision/sharing/", views.sharing_log, name="sharing_log"),
 ]

@@ -195,6 +195,7 @@ class MaterialAnswer:
     upload: object | None = None  # an UploadedFile already checked by ``uploads.check``
     commitment: bool = False
     later: bool = False
+    offer: object | None = None  # a ``sharing.Offer`` the applicant consented to use
 
 
 def _issue_code(region_code: str) -> str:
@@ -227,6 +228,26 @@ def _store_upload(case: Case, material: Material | None, upload, actor) -> CaseM
         CaseMaterial.objects.filter(case=case, material=material, replaced=False).update(replaced=True)
     row.save()
     return row
+
+
+def _store_offer(case: Case, material: Material, offer, actor) -> CaseMaterial:
+    """Attach a licence or an earlier upload of the applicant's own, with their consent (once-only)."""
+    CaseMaterial.objects.filter(case=case, material=material, replaced=False).update(replaced=True)
+    if offer.licence is not None:
+        if offer.licence.holder_id != actor.pk:
+            raise WorkflowError(_("This licence is not yours."))
+        return CaseMaterial.objects.create(
+            case=case, material=material, source=CaseMaterial.Source.LICENCE, licence=offer.licence,
+            original_name=str(offer.licence), uploaded_by=actor,
+        )  # fmt: skip
+    earlier = offer.case_material
+    if earlier.case.applicant_id != actor.pk:
+        raise WorkflowError(_("This material is not yours."))
+    return CaseMaterial.objects.create(
+        case=case, material=material, source=CaseMaterial.Source.LIBRARY, reused_from=earlier, file=earlier.file.name,
+        original_name=earlier.original_name, content_type=earlier.content_type, size=earlier.size,
+        sha256=earlier.sha256, uploaded_by=actor,
+    )  # fmt: skip
 
 
 def case_save_application(
@@ -268,6 +289,8 @@ def case_save_application(
             for answer in answers:
                 if answer.upload is not None:
                     _store_upload(case, answer.material, answer.upload, applicant)
+                elif answer.offer is not None:
+                    _store_offer(case, answer.material, answer.offer, applicant)
                 elif answer.commitment or answer.later:
                     source = CaseMaterial.Source.COMMITMENT if answer.commitment else CaseMaterial.Source.MISSING
                     CaseMaterial.objects.filter(case=case, material=answer.material, replaced=False).update(

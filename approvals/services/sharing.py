@@ -90,6 +90,29 @@ def shared_materials_for_case(*, actor, case: Case, purpose: str) -> list[CaseMa
     return rows
 
 
+def shared_material_get(*, actor, case: Case, material_id: int, purpose: str) -> CaseMaterial:
+    """Return one earlier material of the case's applicant for download, logging the read."""
+    with transaction.atomic():
+        membership = _reading_membership(actor=actor, case=case)
+        names = Material.objects.filter(implementation_id=case.implementation_id).values("name")
+        row = (
+            CaseMaterial.objects.filter(
+                pk=material_id, case__applicant_id=case.applicant_id, material__name__in=names, replaced=False
+            )
+            .exclude(file="")
+            .select_related("material", "case")
+            .first()
+        )
+        if row is None:
+            raise SharingRefused(_("This material is not one this case needs."))
+        SharingLog.objects.create(
+            actor=actor, department=membership.department, subject_id=case.applicant_id, what=SharingLog.What.MATERIAL,
+            object_id=row.pk, description=f"{row.material.name} ({row.case.supervision_code})", case=case,
+            purpose=purpose[:200],
+        )  # fmt: skip
+    return row
+
+
 # --- the applicant's own records, offered on the apply form ---------------------------------
 
 

@@ -45,3 +45,34 @@ def my_cases(context, user):
     for case in rows:
         case.light = case_selectors.light(case, threshold)
     return {"cases": rows, "S": Case.State, "request": context.get("request")}
+
+
+@register.inclusion_tag("approvals/includes/data_reads.html")
+def my_data_reads(user, limit: int = 10):
+    """List who read the user's licences and materials, for which case and why (My hall)."""
+    from approvals.models import SharingLog
+
+    rows = list(
+        SharingLog.objects.filter(subject=user)
+        .select_related("department", "case")
+        .prefetch_related("actor__memberships")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return {"rows": rows}
+
+
+@register.inclusion_tag("approvals/includes/still_to_upload.html", takes_context=True)
+def still_to_upload(context, implementation):
+    """Tell a logged-in applicant which materials their records already cover and which they must upload."""
+    from approvals.services.sharing import material_offers
+
+    user = context["request"].user
+    if not user.is_authenticated:
+        return {"show": False}
+    offers = material_offers(applicant=user, implementation=implementation)
+    materials = list(implementation.materials.all())
+    return {
+        "show": True,
+        "covered": [(m, offers[m.pk]) for m in materials if m.pk in offers],
+        "to_upload": [m for m in materials if m.pk not in offers and m.required],
+    }
