@@ -35,22 +35,23 @@ THEMES = [
     ("agriculture", "农业农村", "Farming and rural life"),
 ]
 
+# code, name, valid for (years; None: no expiry), number prefix
 LICENCE_TYPES = [
-    ("resident-id", "居民身份证"),
-    ("household-register", "户口簿"),
-    ("business-licence", "营业执照"),
-    ("food-business-licence", "食品经营许可证"),
-    ("public-venue-hygiene-licence", "公共场所卫生许可证"),
-    ("real-estate-certificate", "不动产权证书"),
-    ("marriage-certificate", "结婚证"),
-    ("birth-certificate", "出生医学证明"),
-    ("driving-licence", "机动车驾驶证"),
-    ("road-transport-licence", "道路运输经营许可证"),
-    ("pollutant-discharge-permit", "排污许可证"),
-    ("construction-planning-permit", "建设工程规划许可证"),
-    ("drug-business-licence", "药品经营许可证"),
-    ("residence-permit", "居住证"),
-    ("social-security-card", "社会保障卡"),
+    ("resident-id", "居民身份证", 20, ""),
+    ("household-register", "户口簿", None, "HK"),
+    ("business-licence", "营业执照", None, "YY"),
+    ("food-business-licence", "食品经营许可证", 5, "JY"),
+    ("public-venue-hygiene-licence", "公共场所卫生许可证", 4, "WS"),
+    ("real-estate-certificate", "不动产权证书", None, "BDC"),
+    ("marriage-certificate", "结婚证", None, "J"),
+    ("birth-certificate", "出生医学证明", None, "CS"),
+    ("driving-licence", "机动车驾驶证", 6, "JZ"),
+    ("road-transport-licence", "道路运输经营许可证", 4, "YS"),
+    ("pollutant-discharge-permit", "排污许可证", 5, "PW"),
+    ("construction-planning-permit", "建设工程规划许可证", None, "JG"),
+    ("drug-business-licence", "药品经营许可证", 5, "YP"),
+    ("residence-permit", "居住证", 1, "JZZ"),
+    ("social-security-card", "社会保障卡", 10, "SB"),
 ]
 
 
@@ -73,7 +74,10 @@ def seed_catalogue(*, departments: dict[str, Department], district_codes: list[s
     """Create or update themes, licence types, items and their implementations; return implementations."""
     themes = {slug: upsert(Theme, {"slug": slug}, {"name": name, "name_en": en, "sort_order": order})[0]
               for order, (slug, name, en) in enumerate(THEMES)}  # fmt: skip
-    licences = {name: upsert(LicenceType, {"code": code}, {"name": name})[0] for code, name in LICENCE_TYPES}
+    licences = {
+        name: upsert(LicenceType, {"code": code}, {"name": name, "valid_years": years, "number_prefix": prefix})[0]
+        for code, name, years, prefix in LICENCE_TYPES
+    }
     serials: dict[str, int] = {}
     count = 0
     for row in load_items():

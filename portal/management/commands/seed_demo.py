@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from approvals import demo as approvals_demo
 from approvals.demo_cases import seed_cases
+from approvals.demo_licences import seed_licences
+from approvals.models import Licence
 from approvals.workdays import calendar_load_year
 from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
@@ -40,11 +42,14 @@ class Command(BaseCommand):
                 defaults={"role": role, "staff_number": staff_number, "is_active": True},
             )
         implementations = approvals_demo.seed_catalogue(departments=departments, district_codes=COUNTERPART_REGIONS)
+        seed_licences(users=users)
         cases = seed_cases(users=users)
+        licences = Licence.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city ready: {regions} regions, {len(departments)} departments, "
-                f"{implementations} published implementations, {cases} cases, {len(users)} demo accounts; "
+                f"{implementations} published implementations, {cases} cases, {licences} licences, "
+                f"{len(users)} demo accounts; "
                 f"official holiday calendar for {', '.join(map(str, official)) or 'no year'}."
             )
         )
