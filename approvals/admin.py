@@ -205,4 +205,5 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
 
-from approvals import admin_calendar  # noqa: E402,F401 - registers the calendar's admin pages
+# Admin pages kept in their own modules; importing them registers them.
+from approvals import admin_bundles, admin_calendar, admin_licences  # noqa: E402,F401

@@ -69,7 +69,7 @@ def case_get_for_user(*, user, case_id: int, access: Access | None = None) -> Ca
         .distinct()
         .select_related(
             "implementation__item", "implementation__region", "department", "receiving_department", "applicant",
-            "assigned_to",
+            "assigned_to", "licence__licence_type",
         )
         .prefetch_related("assigned_to__memberships")
         .prefetch_related(
@@ -124,7 +124,7 @@ def available_actions(*, case: Case, user, access: Access | None = None) -> list
 def case_list_for_applicant(*, user) -> QuerySet[Case]:
     return (
         Case.objects.filter(applicant=user)
-        .select_related("implementation", "department")
+        .select_related("implementation", "department", "rating__rectification")
         .prefetch_related("supplement_requests")
         .order_by("-created_at", "-id")
     )

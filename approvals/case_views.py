@@ -27,6 +27,7 @@ from approvals.forms import (
     TransferForm,
 )
 from approvals.models import Case, FormField, Material
+from approvals.services import bundles as bundle_services
 from approvals.services import cases as services
 from approvals.services import sharing
 from approvals.workflow import TRANSITIONS
@@ -180,9 +181,14 @@ def track(request):
         if not cases.track_allowed(ip=_client_ip(request)):
             messages.error(request, _("Too many look-ups from this address. Try again in 10 minutes."))
             return render(request, "approvals/track.html", {"form": form}, status=429)
-        case = cases.case_track(code=form.cleaned_data["code"], mobile_last4=form.cleaned_data["mobile_last4"])
-        if case is None:
+        pair = {"code": form.cleaned_data["code"], "mobile_last4": form.cleaned_data["mobile_last4"]}
+        case = cases.case_track(**pair)
+        bundle_application = None if case else bundle_services.bundle_track(**pair)
+        if case is None and bundle_application is None:
             form.add_error(None, _("No case matches this code and these digits."))
+        return render(
+            request, "approvals/track.html", {"form": form, "case": case, "bundle_application": bundle_application}
+        )
     return render(request, "approvals/track.html", {"form": form, "case": case})
 
 

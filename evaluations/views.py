@@ -1,23 +1,10 @@
-"""Pages of the evaluations app: the supervision overview."""
+"""Pages of the evaluations app: the data-sharing log for supervisors."""
 
 from django.db.models import Q
 from django.shortcuts import render
 
 from approvals.models import SharingLog
 from departments.decorators import membership_required
-from departments.selectors import region_coverage
-
-
-@membership_required("supervisor")
-def supervision_overview(request):
-    """Render the supervisor's overview of the hall's coverage by region."""
-    regions = list(region_coverage())
-    context = {
-        "regions": regions,
-        "department_total": sum(region.department_count for region in regions),
-        "staff_total": sum(region.staff_count for region in regions),
-    }
-    return render(request, "evaluations/supervision_overview.html", context)
 
 
 @membership_required("supervisor")

@@ -256,6 +256,10 @@ class CaseEvent(models.Model):
     to_state = models.CharField(max_length=24, choices=Case.State.choices, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     actor_department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, related_name="+",
+        help_text=_("The case's handling department when the event happened (supervision counts it there)."),
+    )  # fmt: skip
     comment = models.TextField(_("comment"), blank=True)
     attachments = models.ManyToManyField(CaseMaterial, blank=True, related_name="+")
     created_at = models.DateTimeField(_("time"), auto_now_add=True)

@@ -31,6 +31,7 @@ from approvals.models import (
     Status,
     SupplementRequest,
 )
+from approvals.services.licences import licence_issue_for_case
 from approvals.signals_cases import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
 from departments.models import Department, StaffMembership
@@ -118,6 +119,7 @@ def _finish(case: Case, action: str, actor, membership, from_state: str, change:
         to_state=case.state,
         actor=actor,
         actor_department=membership.department if membership else None,
+        department_id=case.department_id,
         comment=change.comment,
     )
     if change.attachments:
@@ -713,6 +715,15 @@ def case_complete(*, case_id: int, actor, comment: str = "") -> Case:
         change.notify_applicant = _("Case %(code)s completed; please rate the service") % {
             "code": case.supervision_code
         }
+        licence = licence_issue_for_case(case=case)
+        if licence is not None:
+            change.notify_applicant = _(
+                "Case %(code)s completed: your %(type)s %(number)s is in your licence wallet"
+            ) % {
+                "code": case.supervision_code,
+                "type": licence.licence_type.name,
+                "number": licence.number,
+            }
         _finish(case, "complete", actor, membership, from_state, change)
     return case
 
@@ -740,6 +751,7 @@ def case_assign(*, case_id: int, actor, assignee) -> Case:
             to_state=case.state,
             actor=actor,
             actor_department=case.department,
+            department_id=case.department_id,
             comment=assignee.get_full_name(),
         )
     return case

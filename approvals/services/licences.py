@@ -65,7 +65,9 @@ def licence_revoke(*, licence_id: int, actor, reason: str) -> Licence:
     if not reason:
         raise LicenceError(_("Give the reason for revoking the licence."))
     with transaction.atomic():
-        licence = Licence.objects.select_for_update().select_related("holder", "licence_type").get(pk=licence_id)
+        licence = (
+            Licence.objects.select_for_update(of=("self",)).select_related("holder", "licence_type").get(pk=licence_id)
+        )
         allowed = StaffMembership.objects.filter(
             user=actor,
             department_id=licence.issuing_department_id,

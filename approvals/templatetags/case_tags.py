@@ -76,3 +76,11 @@ def still_to_upload(context, implementation):
         "covered": [(m, offers[m.pk]) for m in materials if m.pk in offers],
         "to_upload": [m for m in materials if m.pk not in offers and m.required],
     }
+
+
+@register.inclusion_tag("approvals/bundle_my_applications.html")
+def my_bundle_applications(user):
+    """List the applicant's one-thing applications with each part's progress (My hall)."""
+    from approvals.services.bundles import bundle_application_list_for_applicant
+
+    return {"bundle_applications": bundle_application_list_for_applicant(user=user)}

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import demo as approvals_demo
+from approvals.demo_bundles import seed_bundle_applications, seed_bundles
 from approvals.demo_cases import seed_cases
 from approvals.demo_licences import seed_licences
-from approvals.models import Licence
+from approvals.models import Case, Licence
 from approvals.workdays import calendar_load_year
 from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
@@ -43,12 +44,14 @@ class Command(BaseCommand):
             )
         implementations = approvals_demo.seed_catalogue(departments=departments, district_codes=COUNTERPART_REGIONS)
         seed_licences(users=users)
-        cases = seed_cases(users=users)
-        licences = Licence.objects.count()
+        seed_cases(users=users)
+        bundles = seed_bundles()
+        seed_bundle_applications(users)
+        cases, licences = Case.objects.count(), Licence.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city ready: {regions} regions, {len(departments)} departments, "
-                f"{implementations} published implementations, {cases} cases, {licences} licences, "
+                f"{implementations} published implementations, {bundles} bundles, {cases} cases, {licences} licences, "
                 f"{len(users)} demo accounts; "
                 f"official holiday calendar for {', '.join(map(str, official)) or 'no year'}."
             )

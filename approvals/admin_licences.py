@@ -1,0 +1,62 @@
+"""Admin for licence types, electronic licences and the data-sharing log.
+
+Licences are issued and revoked only through ``approvals.services.licences`` (on completion and
+on the staff page ``/staff/licences/``), so the admin shows them read-only. The sharing log is
+append-only: nobody adds, changes or deletes its rows here.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import Licence, LicenceType, SharingLog
+
+if admin.site.is_registered(LicenceType):
+    admin.site.unregister(LicenceType)
+
+
+@admin.register(LicenceType)
+class LicenceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "valid_years", "number_prefix"]
+    search_fields = ["name", "code", "number_prefix"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Show rows and their details; allow no add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Licence)
+class LicenceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "licence_type", "holder_name", "issuing_department", "issued_on", "valid_until",
+                    "status_display"]  # fmt: skip
+    list_filter = ["licence_type", "issuing_department"]
+    search_fields = ["number", "holder_name", "verification_code"]
+    list_select_related = ["licence_type", "issuing_department"]
+    date_hierarchy = "issued_on"
+    fields = ["licence_type", "number", "holder", "holder_name", "holder_cert_masked", "issuing_department",
+              "issued_on", "valid_until", "status_display", "revoked_at", "revoke_reason", "case",
+              "verification_code", "data", "source", "created_at"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj):
+        return obj.get_status_display()
+
+
+@admin.register(SharingLog)
+class SharingLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "department", "actor", "subject", "what", "description", "case"]
+    list_filter = ["department", "what"]
+    search_fields = ["description", "case__supervision_code"]
+    list_select_related = ["department", "actor", "subject", "case"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "department", "actor", "subject", "what", "object_id", "description", "case", "purpose"]
+    readonly_fields = fields

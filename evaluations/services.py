@@ -1,0 +1,304 @@
+"""Writes of evaluations: ratings, rectifications of bad reviews, consultations and complaints.
+
+Each change is one function in a transaction with its row locked; counted facts go to the
+supervision store (``evaluations.rollups``) in the same transaction; people are told through
+``notify`` on commit.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from approvals import workdays
+from approvals.models import Case
+from departments.models import Department, StaffMembership
+from evaluations import rollups
+from evaluations.models import EvaluationSettings, Inquiry, Rating, Rectification, RectificationEvent
+from portal.services import notify
+
+
+class EvaluationError(Exception):
+    """A rating, rectification or inquiry step that may not happen; the message is shown."""
+
+
+def _notify_department(department_id: int, *, kind: str, title: str, link: str, event_key: str) -> None:
+    for membership in (
+        StaffMembership.objects.filter(department_id=department_id, is_active=True)
+        .exclude(role=StaffMembership.Role.SUPERVISOR)
+        .select_related("user")
+    ):
+        notify(recipient=membership.user, kind=kind, title=title, link=link, event_key=event_key)
+
+
+# --- ratings -------------------------------------------------------------------------------
+
+
+def rating_invite(*, case: Case) -> None:
+    """Invite the applicant to rate a completed case (sent on commit, once per case)."""
+    from django.urls import reverse
+
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(
+            recipient=case.applicant,
+            kind="rating.invite",
+            title=_("Please rate the service for case %(code)s") % {"code": case.supervision_code},
+            link=reverse("evaluations:rate", args=[case.pk]),
+            event_key=f"case:{case.pk}:rating-invite",
+        )
+
+
+def rating_submit(
+    *, case_id: int, applicant, stars: int, efficiency: int, attitude: int, guide_accuracy: int, convenience: int,
+    comment: str = "",
+) -> Rating:  # fmt: skip
+    """Rate a completed case: its applicant only, once. A bad review (≤ 2) opens a rectification."""
+    values = [stars, efficiency, attitude, guide_accuracy, convenience]
+    if any(not isinstance(v, int) or not 1 <= v <= 5 for v in values):
+        raise EvaluationError(_("Every score is 1 to 5 stars."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("implementation").filter(pk=case_id).first()
+        if case is None or case.applicant_id != applicant.pk:
+            raise EvaluationError(_("Only the applicant can rate this case."))
+        if case.state != Case.State.COMPLETED:
+            raise EvaluationError(_("A case can be rated once it is completed."))
+        if Rating.objects.filter(case=case).exists():
+            raise EvaluationError(_("This case has already been rated."))
+        try:
+            with transaction.atomic():
+                rating = Rating.objects.create(
+                    case=case, applicant=applicant, stars=stars, efficiency=efficiency, attitude=attitude,
+                    guide_accuracy=guide_accuracy, convenience=convenience, comment=comment.strip()[:1000],
+                    clerk=case.assigned_to, department=case.department, implementation=case.implementation,
+                    region_id=case.implementation.region_id,
+                )  # fmt: skip
+        except IntegrityError:
+            raise EvaluationError(_("This case has already been rated.")) from None
+        rollups.on_rating(rating)
+        if rating.is_bad:
+            _open_rectification(rating)
+    return rating
+
+
+def _open_rectification(rating: Rating) -> Rectification:
+    from django.urls import reverse
+
+    days = EvaluationSettings.current().rectification_days
+    rectification = Rectification.objects.create(
+        rating=rating, department=rating.department, due_date=workdays.add_working_days(timezone.localdate(), days)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify_department(
+            rating.department_id,
+            kind="rectification.assigned",
+            title=_("Bad review on case %(code)s: rectify by %(date)s")
+            % {"code": rating.case.supervision_code, "date": rectification.due_date.isoformat()},
+            link=reverse("evaluations:rectification_detail", args=[rectification.pk]),
+            event_key=f"rectification:{rectification.pk}:assigned",
+        )
+    return rectification
+
+
+def ratings_remind(*, after_days: int = 3) -> int:
+    """Remind applicants of cases completed ``after_days`` days ago that are still unrated (once)."""
+    from django.urls import reverse
+
+    cutoff = timezone.now() - datetime.timedelta(days=after_days)
+    cases = Case.objects.filter(
+        state=Case.State.COMPLETED, completed_at__lte=cutoff, completed_at__gt=cutoff - datetime.timedelta(days=30),
+        rating__isnull=True,
+    ).select_related("applicant")  # fmt: skip
+    count = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for case in cases[:1000]:
+            notify(
+                recipient=case.applicant,
+                kind="rating.reminder",
+                title=_("Reminder: how was the service for case %(code)s?") % {"code": case.supervision_code},
+                link=reverse("evaluations:rate", args=[case.pk]),
+                event_key=f"case:{case.pk}:rating-reminder",
+            )
+            count += 1
+    return count
+
+
+# --- rectification -------------------------------------------------------------------------
+
+R = Rectification.State
+# action: (from states, to state, who: department staff / applicant / supervisor)
+RECTIFICATION_TRANSITIONS = {
+    "verify": ({R.OPEN}, R.VERIFIED, "department"),
+    "call_back": ({R.VERIFIED}, R.CALLED_BACK, "department"),
+    "rectify": ({R.CALLED_BACK}, R.RECTIFIED, "department"),
+    "close": ({R.RECTIFIED, R.REJECTED}, R.CLOSED, "department"),
+    "appeal": ({R.OPEN, R.VERIFIED}, R.APPEALED, "department"),
+    "uphold": ({R.APPEALED}, R.UPHELD, "supervisor"),
+    "reject": ({R.APPEALED}, R.REJECTED, "supervisor"),
+}
+
+
+def _is_supervisor(user) -> bool:
+    return (
+        user.is_superuser
+        or StaffMembership.objects.filter(user=user, role=StaffMembership.Role.SUPERVISOR, is_active=True).exists()
+    )
+
+
+def rectification_step(*, rectification_id: int, actor, action: str, note: str = "") -> Rectification:
+    """Move a rectification one step: verify, call back, rectify, close; appeal and its decision."""
+    if action not in RECTIFICATION_TRANSITIONS:
+        raise EvaluationError(_("Unknown step."))
+    sources, target, who = RECTIFICATION_TRANSITIONS[action]
+    note = (note or "").strip()
+    if action in {"call_back", "rectify", "appeal"} and not note:
+        raise EvaluationError(_("Write what was done or why."))
+    with transaction.atomic():
+        rectification = (
+            Rectification.objects.select_for_update().select_related("rating__case").get(pk=rectification_id)
+        )
+        if rectification.state not in sources:
+            raise EvaluationError(
+                _("This step is not possible now: the rectification is “%(state)s”.")
+                % {"state": rectification.get_state_display()}
+            )
+        if (
+            who == "department"
+            and not StaffMembership.objects.filter(
+                user=actor, department_id=rectification.department_id, is_active=True
+            )
+            .exclude(role=StaffMembership.Role.SUPERVISOR)
+            .exists()
+        ):
+            raise EvaluationError(_("Only staff of the department concerned can do this."))
+        if who == "supervisor" and not _is_supervisor(actor):
+            raise EvaluationError(_("Only a supervisor decides an appeal."))
+        from_state, rectification.state = rectification.state, target
+        fields = ["state"]
+        if action == "appeal":
+            rectification.appeal_reason = note
+            fields.append("appeal_reason")
+        if target in {R.CLOSED, R.UPHELD}:
+            rectification.closed_at = timezone.now()
+            fields.append("closed_at")
+        rectification.save(update_fields=fields)
+        RectificationEvent.objects.create(
+            rectification=rectification, action=action, from_state=from_state, to_state=target, actor=actor, note=note
+        )
+        if target == R.CLOSED:
+            rollups.on_rectification_closed(rectification)
+    return rectification
+
+
+def rectification_rate_fix(*, rectification_id: int, applicant, stars: int) -> Rectification:
+    """The applicant rates how the bad review was put right (once the fix is done)."""
+    if not 1 <= stars <= 5:
+        raise EvaluationError(_("Every score is 1 to 5 stars."))
+    with transaction.atomic():
+        rectification = Rectification.objects.select_for_update().select_related("rating").get(pk=rectification_id)
+        if rectification.rating.applicant_id != applicant.pk:
+            raise EvaluationError(_("Only the applicant can rate the fix."))
+        if rectification.state not in {R.RECTIFIED, R.CLOSED} or rectification.fix_stars is not None:
+            raise EvaluationError(_("The fix can be rated once, after it is done."))
+        rectification.fix_stars = stars
+        rectification.save(update_fields=["fix_stars"])
+    return rectification
+
+
+def rectifications_mark_overdue() -> int:
+    """Flag open rectifications past their due date."""
+    return Rectification.objects.filter(
+        due_date__lt=timezone.localdate(), is_overdue=False, state__in=[R.OPEN, R.VERIFIED, R.CALLED_BACK]
+    ).update(is_overdue=True)
+
+
+# --- consultations and complaints ----------------------------------------------------------
+
+
+def inquiry_create(
+    *, asker, kind: str, subject: str, question: str, department: Department | None = None, implementation=None,
+    case: Case | None = None, allow_publish: bool = False,
+) -> Inquiry:  # fmt: skip
+    """Ask a question or complain, about an implementation, a case (the asker's own) or a department."""
+    from django.urls import reverse
+
+    if kind not in Inquiry.Kind.values:
+        raise EvaluationError(_("Choose consultation or complaint."))
+    if case is not None and case.applicant_id != asker.pk:
+        raise EvaluationError(_("You can only refer to your own cases."))
+    department = (
+        department or (case.department if case else None) or (implementation.department if implementation else None)
+    )
+    if department is None:
+        raise EvaluationError(_("Say which item, case or department this is about."))
+    limits = EvaluationSettings.current()
+    days = limits.complaint_days if kind == Inquiry.Kind.COMPLAINT else limits.consultation_days
+    with transaction.atomic():
+        implementation = implementation or (case.implementation if case else None)
+        inquiry = Inquiry.objects.create(
+            kind=kind, asker=asker, department=department, implementation=implementation,
+            case=case, subject=subject.strip()[:100], question=question.strip()[:2000], allow_publish=allow_publish,
+            due_date=workdays.add_working_days(timezone.localdate(), days),
+        )  # fmt: skip
+        rollups.on_inquiry(inquiry)
+        with translation.override(settings.LANGUAGE_CODE):
+            _notify_department(
+                department.pk,
+                kind=f"inquiry.{kind}",
+                title=(
+                    _("New complaint: %(subject)s") if kind == Inquiry.Kind.COMPLAINT
+                    else _("New consultation: %(subject)s")
+                ) % {"subject": inquiry.subject},
+                link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
+                event_key=f"inquiry:{inquiry.pk}:created",
+            )  # fmt: skip
+    return inquiry
+
+
+def inquiry_answer(*, inquiry_id: int, actor, answer: str) -> Inquiry:
+    """The department answers; the asker is told."""
+    from django.urls import reverse
+
+    answer = (answer or "").strip()
+    if not answer:
+        raise EvaluationError(_("Write the answer."))
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().get(pk=inquiry_id)
+        if (
+            not StaffMembership.objects.filter(user=actor, department_id=inquiry.department_id, is_active=True)
+            .exclude(role=StaffMembership.Role.SUPERVISOR)
+            .exists()
+        ):
+            raise EvaluationError(_("Only staff of the department asked can answer."))
+        if inquiry.state != Inquiry.State.OPEN:
+            raise EvaluationError(_("This has already been answered."))
+        inquiry.answer, inquiry.answered_by, inquiry.answered_at = answer, actor, timezone.now()
+        inquiry.state = Inquiry.State.ANSWERED
+        inquiry.save(update_fields=["answer", "answered_by", "answered_at", "state"])
+        with translation.override(settings.LANGUAGE_CODE):
+            notify(
+                recipient=inquiry.asker,
+                kind=f"inquiry.{inquiry.kind}.answered",
+                title=_("Your question “%(subject)s” has been answered") % {"subject": inquiry.subject},
+                link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
+                event_key=f"inquiry:{inquiry.pk}:answered",
+            )
+    return inquiry
+
+
+def inquiry_follow_up(*, inquiry_id: int, actor, note: str, close: bool = False) -> Inquiry:
+    """A supervisor follows up a complaint (and may close it)."""
+    note = (note or "").strip()
+    if not note:
+        raise EvaluationError(_("Write the follow-up."))
+    if not _is_supervisor(actor):
+        raise EvaluationError(_("Only a supervisor follows up complaints."))
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().get(pk=inquiry_id)
+        if inquiry.kind != Inquiry.Kind.COMPLAINT:
+            raise EvaluationError(_("Only complaints are followed up."))
+        inquiry.follow_up = f"{inquiry.follow_up}\n{note}".strip()
+        inquiry.state = Inquiry.State.CLOSED if close else Inquiry.State.FOLLOWED_UP
+        inquiry.save(update_fields=["follow_up", "state"])
+    return inquiry
