@@ -12,6 +12,8 @@ from approvals.models import Case, Licence
 from approvals.workdays import calendar_load_year
 from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
+from evaluations.demo import seed_feedback
+from evaluations.rollups import rebuild as rebuild_rollups
 from portal.demo import seed_users
 
 # username, department key (<region code>:<municipal short name>), role, staff number
@@ -47,12 +49,15 @@ class Command(BaseCommand):
         seed_cases(users=users)
         bundles = seed_bundles()
         seed_bundle_applications(users)
+        ratings = seed_feedback(users=users)
+        # Demo histories were moved back in time after the fact: recount the supervision store from them.
+        rebuild_rollups()
         cases, licences = Case.objects.count(), Licence.objects.count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city ready: {regions} regions, {len(departments)} departments, "
                 f"{implementations} published implementations, {bundles} bundles, {cases} cases, {licences} licences, "
-                f"{len(users)} demo accounts; "
+                f"{ratings} ratings, {len(users)} demo accounts; "
                 f"official holiday calendar for {', '.join(map(str, official)) or 'no year'}."
             )
         )
