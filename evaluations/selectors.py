@@ -325,3 +325,13 @@ def case_for_supervision(*, code: str) -> Case | None:
         )
         .first()
     )  # fmt: skip
+
+
+def overdue_rectification_count() -> int:
+    """Return how many rectifications are past their deadline and not yet done (a small table, one query)."""
+    from evaluations.models import Rectification
+
+    return Rectification.objects.filter(
+        is_overdue=True,
+        state__in=[Rectification.State.OPEN, Rectification.State.VERIFIED, Rectification.State.CALLED_BACK],
+    ).count()

@@ -239,6 +239,7 @@ def overview(request):
         "columns": [label for _key, label, _kind in COLUMNS],
         "rows": _table(rows, by, period, codes),
         "totals": totals,
+        "overdue_rectifications": selectors.overdue_rectification_count(),
         "total_cells": [cell(totals[key], kind) for key, _label, kind in COLUMNS],
         "csv_url": period.query(by=by, format="csv", **codes),
         "daily_chart": _daily_chart(day_rows, period),

@@ -182,6 +182,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "approvals.tasks.licences_remind_expiring",
         "schedule": crontab(hour=9, minute=0),
     },
+    "ratings-remind": {
+        "task": "evaluations.tasks.ratings_remind",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "rectifications-mark-overdue": {
+        "task": "evaluations.tasks.rectifications_mark_overdue",
+        "schedule": crontab(minute=15),
+    },
     "outbox-purge-delivered": {
         "task": "portal.tasks.outbox_purge",
         "schedule": crontab(hour=3, minute=30),

@@ -80,3 +80,15 @@ def test_rebuild_equals_incremental_updates():
     DailyStat.objects.update(received=0)
     call_command("rebuild_rollups", verbosity=0)
     assert snapshot() == incremental
+
+
+def test_the_periodic_tasks_call_their_services(django_capture_on_commit_callbacks):
+    from evaluations import tasks
+
+    world = World()
+    case = world.in_state("completed")
+    Case = type(case)
+    Case.objects.filter(pk=case.pk).update(completed_at=case.completed_at - __import__("datetime").timedelta(days=4))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.ratings_remind.apply().get() == 1
+    assert tasks.rectifications_mark_overdue.apply().get() == 0
