@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 import approvals.admin_bundles  # noqa: F401 - registers the bundle admin even before approvals.admin imports it
 from approvals import bundle_views
@@ -47,6 +48,13 @@ _slugs = itertools.count(1)
 @pytest.fixture(autouse=True)
 def clean_cache():
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Service messages in English: some assertions quote them."""
+    with translation.override("en"):
+        yield
 
 
 class BundleWorld:

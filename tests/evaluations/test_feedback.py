@@ -72,10 +72,17 @@ def render(source: str, **context) -> str:
     return Template("{% load feedback_tags %}" + source).render(Context(context))
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """Read pages and messages in English: the assertions below quote the English texts."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
 def localized(text: str) -> str:
-    """Return ``text`` as the pages show it in the default language (some strings are translated)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return translation.gettext(text)
+    """Return ``text`` as the pages show it (English here, see ``english``)."""
+    return translation.gettext(text)
 
 
 def message_texts(response) -> list[str]:
