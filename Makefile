@@ -14,7 +14,11 @@ setup: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py seed_demo
 
-install: $(VENV)/.installed
+install: .env $(VENV)/.installed
+
+# Development settings for this checkout; never committed (see the README).
+.env:
+	printf '# Development settings for this checkout (not committed). See the README.\nDJANGO_DEBUG=true\n' > .env
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

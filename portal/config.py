@@ -15,6 +15,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 _env = environ.Env()
 
+
+def read_env_file(path: Path) -> None:
+    """Load ``KEY=value`` lines from a developer's env file; variables already set win.
+
+    ``make install`` writes ``.env`` with ``DJANGO_DEBUG=true`` for a development checkout;
+    ``DJANGO_ENV_FILE`` points elsewhere, and an empty value turns the file off.
+    """
+    chosen = os.environ.get("DJANGO_ENV_FILE")
+    target = Path(chosen) if chosen else path
+    if chosen == "" or not target.is_file():
+        return
+    environ.Env.read_env(str(target), overwrite=False)
+
+
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "psql", "sqlite"}

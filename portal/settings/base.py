@@ -18,9 +18,11 @@ from portal.config import (
     env_list,
     env_redis_cache,
     env_str,
+    read_env_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+read_env_file(BASE_DIR / ".env")
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 

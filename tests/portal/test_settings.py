@@ -27,6 +27,7 @@ PRINT_SETTINGS = (
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment["DJANGO_ENV_FILE"] = ""  # a developer's .env must not change what these tests see
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
@@ -97,3 +98,13 @@ def test_a_wrong_or_missing_value_stops_start_up_with_one_sentence(env, variable
     assert lines[0].startswith("Configuration error: ")
     assert variable in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_a_developer_env_file_fills_unset_variables_only(tmp_path):
+    env_file = tmp_path / "dev.env"
+    env_file.write_text("DJANGO_DEBUG=true\nREDIS_URL=redis://127.0.0.1:6379/3\n")
+    values = read_settings(DJANGO_ENV_FILE=str(env_file))
+    assert values["debug"] is True and values["cache"].endswith("RedisCache")
+    values = read_settings(DJANGO_ENV_FILE=str(env_file), DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50,
+                           DJANGO_ALLOWED_HOSTS="a.example")  # fmt: skip
+    assert values["debug"] is False
