@@ -10,7 +10,6 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -220,9 +219,9 @@ def case_queue(
         stamp, pk = position
         cases = cases.filter(Q(submitted_at__gt=stamp) | Q(submitted_at=stamp, pk__gt=pk))
     rows = list(
-        cases.select_related("implementation", "applicant", "assigned_to", "department").order_by("submitted_at", "pk")[
-            : limit + 1
-        ]
+        cases.select_related("implementation", "applicant", "assigned_to", "department")
+        .prefetch_related("assigned_to__memberships")
+        .order_by("submitted_at", "pk")[: limit + 1]
     )
     for case in rows:
         case.light = light(case, threshold)
@@ -240,22 +239,6 @@ def co_review_inbox(*, access: Access) -> QuerySet[CoReviewRequest]:
 
 
 # --- tracking ------------------------------------------------------------------------------
-
-
-TRACK_LIMIT = 10
-TRACK_WINDOW_SECONDS = 600
-
-
-def track_allowed(*, ip: str) -> bool:
-    """Count a tracking attempt from ``ip``; False once it made too many in the window."""
-    key = f"track:{ip}"
-    cache.add(key, 0, TRACK_WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, TRACK_WINDOW_SECONDS)
-        attempts = 1
-    return attempts <= TRACK_LIMIT
 
 
 def case_track(*, code: str, mobile_last4: str) -> Case | None:

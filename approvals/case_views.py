@@ -32,12 +32,13 @@ from approvals.services import cases as services
 from approvals.services import sharing
 from approvals.workflow import TRANSITIONS
 from departments.decorators import membership_required
+from portal import ratelimit
 from portal.models import PersonalDataAccess, User
 from portal.validators import normalize_mobile
 
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+# Tracking look-ups per client address and window (a wrong pair costs as much as a right one).
+TRACK_LIMIT = 10
+TRACK_WINDOW_SECONDS = 600
 
 
 def _application_form(request, implementation, *, applicant, draft=None, data=None, files=None):
@@ -178,7 +179,9 @@ def track(request):
     case = None
     form = TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not cases.track_allowed(ip=_client_ip(request)):
+        if not ratelimit.hit(
+            key=f"track:{ratelimit.client_ip(request)}", limit=TRACK_LIMIT, window_seconds=TRACK_WINDOW_SECONDS
+        ):
             messages.error(request, _("Too many look-ups from this address. Try again in 10 minutes."))
             return render(request, "approvals/track.html", {"form": form}, status=429)
         pair = {"code": form.cleaned_data["code"], "mobile_last4": form.cleaned_data["mobile_last4"]}

@@ -4,7 +4,6 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from approvals.models import Case, CaseMaterial, Licence
 from approvals.services import licences as services
 from departments.decorators import membership_required
 from departments.models import StaffMembership
+from portal import ratelimit
 
 WALLET_PAGE_SIZE = 50
 STAFF_PAGE_SIZE = 25
@@ -57,22 +57,6 @@ class RevokeForm(forms.Form):
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def verify_allowed(*, ip: str) -> bool:
-    """Count a verification look-up from ``ip``; False once it made too many in the window."""
-    key = f"licence-verify:{ip}"
-    cache.add(key, 0, VERIFY_WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, VERIFY_WINDOW_SECONDS)
-        attempts = 1
-    return attempts <= VERIFY_LIMIT
 
 
 def mask_holder_name(name: str) -> str:
@@ -180,7 +164,11 @@ def licence_verify(request):
     form = VerifyForm(request.GET if "code" in request.GET else None)
     context = {"form": form, "result": None, "licence": None}
     if form.is_bound and form.is_valid():
-        if not verify_allowed(ip=_client_ip(request)):
+        if not ratelimit.hit(
+            key=f"licence-verify:{ratelimit.client_ip(request)}",
+            limit=VERIFY_LIMIT,
+            window_seconds=VERIFY_WINDOW_SECONDS,
+        ):
             messages.error(request, _("Too many look-ups from this address. Try again in 10 minutes."))
             return render(request, "approvals/licence_verify.html", context, status=429)
         licence = services.licence_verify(code=form.cleaned_data["code"])

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from approvals import selectors as approval_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
-from portal import accounts, selectors, services
+from portal import accounts, ratelimit, selectors, services
 from portal.cache import cache_page_for_anonymous
 from portal.forms import (
     EmailForm,
@@ -79,11 +79,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _client_ip(request) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a client can write that header itself.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _throttled_message(exc: accounts.VerificationThrottled) -> str:
     if exc.scope == "ip":
         minutes = max(1, -(-exc.retry_after // 60))
@@ -106,7 +101,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 
 def _resend_code(request, *, mobile: str, purpose: str) -> None:
     try:
-        accounts.verification_send(mobile=mobile, purpose=purpose, ip=_client_ip(request))
+        accounts.verification_send(mobile=mobile, purpose=purpose, ip=ratelimit.client_ip(request))
     except accounts.VerificationThrottled as exc:
         messages.warning(request, _throttled_message(exc))
     else:
@@ -122,7 +117,9 @@ def register(request):
         mobile, kind = form.cleaned_data["mobile"], form.cleaned_data["kind"]
         state = request.session.get(REGISTER_SESSION_KEY) or {}
         try:
-            accounts.verification_send(mobile=mobile, purpose=accounts.Purpose.REGISTER, ip=_client_ip(request))
+            accounts.verification_send(
+                mobile=mobile, purpose=accounts.Purpose.REGISTER, ip=ratelimit.client_ip(request)
+            )
         except accounts.VerificationThrottled as exc:
             if exc.scope == "mobile" and state.get("mobile") == mobile:
                 # The visitor came back to step 1 with the number just texted: the code stands.
@@ -174,7 +171,9 @@ def password_reset(request):
     if form.is_bound and form.is_valid():
         mobile = form.cleaned_data["mobile"]
         try:
-            accounts.verification_send(mobile=mobile, purpose=accounts.Purpose.PASSWORD_RESET, ip=_client_ip(request))
+            accounts.verification_send(
+                mobile=mobile, purpose=accounts.Purpose.PASSWORD_RESET, ip=ratelimit.client_ip(request)
+            )
         except accounts.VerificationThrottled as exc:
             form.add_error(None, _throttled_message(exc))
         else:

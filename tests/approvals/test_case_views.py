@@ -365,3 +365,19 @@ def test_case_page_query_count_does_not_grow_with_its_history(client):
     with CaptureQueriesContext(connection) as many:
         client.get(case.get_absolute_url())
     assert len(many) == len(few)
+
+
+def test_desk_queries_do_not_grow_with_assigned_cases(client):
+    world = World()
+    for _ in range(2):
+        world.accepted()  # accepting assigns the case to the clerk, shown by staff number
+    client.force_login(world.clerk)
+    url = reverse("approvals:staff_desk")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(10):
+        world.accepted()
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(many) == len(few)
+    assert world.clerk.memberships.get().staff_number in response.content.decode()
