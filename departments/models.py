@@ -94,6 +94,11 @@ class Department(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     hours = models.CharField(_("office hours"), max_length=200, blank=True)
+    duty_email = models.EmailField(
+        _("duty e-mail"),
+        blank=True,
+        help_text=_("Messages to the department inbox are also sent here, for whoever is on duty."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

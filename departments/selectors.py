@@ -22,6 +22,22 @@ def membership_list(*, user) -> QuerySet[StaffMembership]:
     )
 
 
+def inbox_department_ids(*, user) -> QuerySet:
+    """Return (as a subquery) the departments whose inbox ``user`` sees: active posts other than supervision."""
+    return (
+        StaffMembership.objects.filter(user=user, is_active=True)
+        .exclude(role=StaffMembership.Role.SUPERVISOR)
+        .values("department_id")
+    )
+
+
+def staff_to_warn(*, department_id: int) -> QuerySet[StaffMembership]:
+    """Return the department's heads (department admins), who are told of near-due and overdue cases."""
+    return StaffMembership.objects.filter(
+        department_id=department_id, is_active=True, role=StaffMembership.Role.DEPARTMENT_ADMIN
+    ).select_related("user")
+
+
 def region_top_level() -> QuerySet[Region]:
     """Return the districts, counties and development zones under the city, in code order."""
     return Region.objects.filter(level__in=[Region.Level.DISTRICT, Region.Level.COUNTY, Region.Level.ZONE]).order_by(

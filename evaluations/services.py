@@ -7,9 +7,8 @@ supervision store (``evaluations.rollups``) in the same transaction; people are 
 
 import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals import workdays
@@ -24,13 +23,8 @@ class EvaluationError(Exception):
     """A rating, rectification or inquiry step that may not happen; the message is shown."""
 
 
-def _notify_department(department_id: int, *, kind: str, title: str, link: str, event_key: str) -> None:
-    for membership in (
-        StaffMembership.objects.filter(department_id=department_id, is_active=True)
-        .exclude(role=StaffMembership.Role.SUPERVISOR)
-        .select_related("user")
-    ):
-        notify(recipient=membership.user, kind=kind, title=title, link=link, event_key=event_key)
+def _case_context(case: Case) -> dict:
+    return {"code": case.supervision_code, "item": case.implementation.name, "department": case.department.name}
 
 
 # --- ratings -------------------------------------------------------------------------------
@@ -40,14 +34,13 @@ def rating_invite(*, case: Case) -> None:
     """Invite the applicant to rate a completed case (sent on commit, once per case)."""
     from django.urls import reverse
 
-    with translation.override(settings.LANGUAGE_CODE):
-        notify(
-            recipient=case.applicant,
-            kind="rating.invite",
-            title=_("Please rate the service for case %(code)s") % {"code": case.supervision_code},
-            link=reverse("evaluations:rate", args=[case.pk]),
-            event_key=f"case:{case.pk}:rating-invite",
-        )
+    notify(
+        "rating.invite",
+        recipient=case.applicant,
+        context=_case_context(case),
+        link=reverse("evaluations:rate", args=[case.pk]),
+        event_key=f"case:{case.pk}:rating-invite",
+    )
 
 
 def rating_submit(
@@ -89,15 +82,13 @@ def _open_rectification(rating: Rating) -> Rectification:
     rectification = Rectification.objects.create(
         rating=rating, department=rating.department, due_date=workdays.add_working_days(timezone.localdate(), days)
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        _notify_department(
-            rating.department_id,
-            kind="rectification.assigned",
-            title=_("Bad review on case %(code)s: rectify by %(date)s")
-            % {"code": rating.case.supervision_code, "date": rectification.due_date.isoformat()},
-            link=reverse("evaluations:rectification_detail", args=[rectification.pk]),
-            event_key=f"rectification:{rectification.pk}:assigned",
-        )
+    notify(
+        "rectification.assigned",
+        department=rating.department,
+        context={**_case_context(rating.case), "stars": rating.stars, "date": rectification.due_date.isoformat()},
+        link=reverse("evaluations:rectification_detail", args=[rectification.pk]),
+        event_key=f"rectification:{rectification.pk}:assigned",
+    )
     return rectification
 
 
@@ -109,18 +100,17 @@ def ratings_remind(*, after_days: int = 3) -> int:
     cases = Case.objects.filter(
         state=Case.State.COMPLETED, completed_at__lte=cutoff, completed_at__gt=cutoff - datetime.timedelta(days=30),
         rating__isnull=True,
-    ).select_related("applicant")  # fmt: skip
+    ).select_related("applicant", "implementation", "department")  # fmt: skip
     count = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for case in cases[:1000]:
-            notify(
-                recipient=case.applicant,
-                kind="rating.reminder",
-                title=_("Reminder: how was the service for case %(code)s?") % {"code": case.supervision_code},
-                link=reverse("evaluations:rate", args=[case.pk]),
-                event_key=f"case:{case.pk}:rating-reminder",
-            )
-            count += 1
+    for case in cases[:1000]:
+        notify(
+            "rating.reminder",
+            recipient=case.applicant,
+            context=_case_context(case),
+            link=reverse("evaluations:rate", args=[case.pk]),
+            event_key=f"case:{case.pk}:rating-reminder",
+        )
+        count += 1
     return count
 
 
@@ -242,17 +232,13 @@ def inquiry_create(
             due_date=workdays.add_working_days(timezone.localdate(), days),
         )  # fmt: skip
         rollups.on_inquiry(inquiry)
-        with translation.override(settings.LANGUAGE_CODE):
-            _notify_department(
-                department.pk,
-                kind=f"inquiry.{kind}",
-                title=(
-                    _("New complaint: %(subject)s") if kind == Inquiry.Kind.COMPLAINT
-                    else _("New consultation: %(subject)s")
-                ) % {"subject": inquiry.subject},
-                link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
-                event_key=f"inquiry:{inquiry.pk}:created",
-            )  # fmt: skip
+        notify(
+            "complaint.assigned" if kind == Inquiry.Kind.COMPLAINT else "consultation.assigned",
+            department=department,
+            context={"subject": inquiry.subject, "date": inquiry.due_date.isoformat()},
+            link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
+            event_key=f"inquiry:{inquiry.pk}:created",
+        )
     return inquiry
 
 
@@ -276,14 +262,13 @@ def inquiry_answer(*, inquiry_id: int, actor, answer: str) -> Inquiry:
         inquiry.answer, inquiry.answered_by, inquiry.answered_at = answer, actor, timezone.now()
         inquiry.state = Inquiry.State.ANSWERED
         inquiry.save(update_fields=["answer", "answered_by", "answered_at", "state"])
-        with translation.override(settings.LANGUAGE_CODE):
-            notify(
-                recipient=inquiry.asker,
-                kind=f"inquiry.{inquiry.kind}.answered",
-                title=_("Your question “%(subject)s” has been answered") % {"subject": inquiry.subject},
-                link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
-                event_key=f"inquiry:{inquiry.pk}:answered",
-            )
+        notify(
+            "inquiry.answered",
+            recipient=inquiry.asker,
+            context={"subject": inquiry.subject, "department": inquiry.department.name, "answer": answer},
+            link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
+            event_key=f"inquiry:{inquiry.pk}:answered",
+        )
     return inquiry
 
 
@@ -302,3 +287,48 @@ def inquiry_follow_up(*, inquiry_id: int, actor, note: str, close: bool = False)
         inquiry.state = Inquiry.State.CLOSED if close else Inquiry.State.FOLLOWED_UP
         inquiry.save(update_fields=["follow_up", "state"])
     return inquiry
+
+
+# --- supervision digest --------------------------------------------------------------------
+
+
+def supervision_digest_send(*, day: datetime.date | None = None) -> int:
+    """Send every supervisor the figures of ``day`` (yesterday by default) and what is late now; once per day."""
+    from approvals.workflow import CLOCK_RUNNING
+    from evaluations import selectors
+    from evaluations.models import DailyStat
+
+    day = day or timezone.localdate() - datetime.timedelta(days=1)
+    totals = selectors.figures(rows=DailyStat.objects.filter(day=day))
+    satisfaction = totals["satisfaction_rate"]
+    context = {
+        "day": day.isoformat(),
+        "submitted": totals["received"],
+        "accepted": totals["accepted"],
+        "completed": totals["completed"],
+        "overdue": totals["overdue"],
+        "satisfaction": "—" if satisfaction is None else f"{satisfaction:.1f}%",
+        "bad_reviews": totals["bad_reviews"],
+        "running_overdue": Case.objects.filter(state__in=CLOCK_RUNNING, is_overdue=True).count(),
+        "rectifications_overdue": selectors.overdue_rectification_count(),
+        "complaints_open": Inquiry.objects.filter(kind=Inquiry.Kind.COMPLAINT, state=Inquiry.State.OPEN).count(),
+    }
+    from django.urls import reverse
+
+    from portal.models import User
+
+    supervisors = User.objects.filter(
+        memberships__role=StaffMembership.Role.SUPERVISOR, memberships__is_active=True, is_active=True
+    ).distinct()
+    count = 0
+    with transaction.atomic():
+        for supervisor in supervisors:
+            notify(
+                "supervision.digest",
+                recipient=supervisor,
+                context=context,
+                link=reverse("evaluations:overview"),
+                event_key=f"digest:{day.isoformat()}",
+            )
+            count += 1
+    return count

@@ -15,3 +15,9 @@ def ratings_remind() -> int:
 def rectifications_mark_overdue() -> int:
     """Flag rectifications past their deadline (shown on the desk and the dashboard)."""
     return services.rectifications_mark_overdue()
+
+
+@shared_task
+def supervision_digest() -> int:
+    """Send supervisors yesterday's figures and what is late now."""
+    return services.supervision_digest_send()

@@ -7,8 +7,8 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from portal import services
-from portal.models import Message, Notification, User
+from portal import notifications, services
+from portal.models import Delivery, Message, Notification, User
 from portal.validators import normalize_mobile, validate_mobile
 
 
@@ -61,6 +61,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Real name"), {"fields": ["real_name", "kind", "mobile", "email"]}),
+        (_("Messages"), {"fields": ["language", "notify_by_email", "notify_by_sms"]}),
         (_("Certificate"), {"fields": ["cert_type", "cert_masked", "new_cert_number"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
@@ -72,21 +73,50 @@ class UserAdmin(BaseUserAdmin):
         return obj.mobile_masked
 
 
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = ["channel", "status", "sent_at", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "recipient", "status", "attempts", "created_at", "delivered_at"]
-    list_filter = ["status", "kind"]
-    search_fields = ["event_key", "kind", "recipient__username"]
-    raw_id_fields = ["recipient"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ["resend"]
+    """The outbox. Failed rows are the dead letters: fix the cause, then send them again."""
 
-    @admin.action(description=_("Send the selected notifications again"))
+    list_display = ["id", "title", "kind_label", "addressee", "status", "attempts", "created_at"]
+    list_filter = ["status", "kind", "deliveries__channel"]
+    search_fields = ["event_key", "kind", "recipient__username", "department__name"]
+    raw_id_fields = ["recipient", "department"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    inlines = [DeliveryInline]
+    actions = ["resend"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        kind = notifications.REGISTRY.get(obj.kind)
+        return kind.label if kind else obj.kind
+
+    @admin.display(description=_("to"))
+    def addressee(self, obj):
+        return obj.recipient or obj.department
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recipient", "department")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "outbox": services.outbox_health()}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.action(description=_("Send the selected failed notifications again"))
     def resend(self, request, queryset):
-        ids = list(queryset.exclude(status=Notification.Status.DELIVERED).values_list("pk", flat=True))
-        queryset.filter(pk__in=ids).update(status=Notification.Status.PENDING)
-        count = services.outbox_publish(notification_ids=ids)
-        self.message_user(request, _("%(count)d notifications published again.") % {"count": count})
+        count = services.notification_resend(notification_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d notifications put back in the outbox.") % {"count": count})
 
     def has_add_permission(self, request):
         return False
@@ -94,11 +124,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "recipient", "kind", "created_at", "read_at"]
+    list_display = ["id", "title", "recipient", "department", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
-    search_fields = ["title", "recipient__username"]
-    raw_id_fields = ["recipient", "notification"]
-    readonly_fields = ["notification", "recipient", "kind", "title", "body", "link", "created_at", "read_at"]
+    search_fields = ["title", "recipient__username", "department__name"]
+    raw_id_fields = ["recipient", "department", "notification", "read_by"]
+    readonly_fields = [
+        "notification", "recipient", "department", "kind", "title", "body", "link", "created_at", "read_at", "read_by",
+    ]  # fmt: skip
 
     def has_add_permission(self, request):
         return False

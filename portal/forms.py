@@ -181,3 +181,26 @@ class ProfilePasswordForm(PasswordChangeForm):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
         self.helper = _helper("change_password", _("Change password"))
+
+
+class NotificationPreferencesForm(forms.Form):
+    """How a person wants to be told: the language of messages, e-mail, text messages."""
+
+    language = forms.ChoiceField(
+        label=_("Language of messages"),
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+    )
+    notify_by_email = forms.BooleanField(
+        label=_("Also send my messages by e-mail"),
+        required=False,
+        help_text=_("Only when an e-mail address is set in your account."),
+    )
+    notify_by_sms = forms.BooleanField(
+        label=_("Also send important messages by text message"),
+        required=False,
+        help_text=_("Acceptance, supplement requests, decisions, licences and rating invitations."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("save_preferences", _("Save"))

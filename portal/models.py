@@ -61,6 +61,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("administration site access"), default=False, help_text=_("May log in to the administration site.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+        help_text=_("The language of messages, e-mails and text messages; empty means Simplified Chinese."),
+    )
+    notify_by_email = models.BooleanField(
+        _("messages by e-mail"), default=True, help_text=_("Also send messages to the e-mail address, if any.")
+    )
+    notify_by_sms = models.BooleanField(
+        _("messages by text message"),
+        default=True,
+        help_text=_("Also send important messages (decisions, supplement requests, licences) by text message."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -128,10 +143,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Notification(models.Model):
-    """An outbox row: something to tell one user, written in the same transaction as its cause.
+    """An outbox row: something to tell one user or one department, written in the same transaction as its cause.
 
-    A Celery task delivers it (see ``portal.services.notification_deliver``); a periodic
-    sweep publishes rows again that waited too long, so a broker that was down only delays.
+    ``kind`` names an entry of the registry in ``portal.notifications``; title and body are
+    rendered from its template in the recipient's language when the row is written. Each
+    channel the recipient receives it on is a ``Delivery``; a Celery task sends them (see
+    ``portal.services.notification_deliver``) and a periodic sweep publishes rows again that
+    waited too long, so a broker that was down only delays.
     """
 
     class Status(models.TextChoices):
@@ -139,7 +157,17 @@ class Notification(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("person")
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("department inbox"),
+    )
     kind = models.CharField(_("kind"), max_length=64)
     event_key = models.CharField(
         _("event key"),
@@ -149,7 +177,9 @@ class Notification(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    sms_text = models.CharField(_("text message"), max_length=300, blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -163,29 +193,93 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event_key", "recipient"],
-                condition=~Q(event_key=""),
+                condition=~Q(event_key="") & Q(recipient__isnull=False),
                 name="notification_event_recipient_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["event_key", "department"],
+                condition=~Q(event_key="") & Q(department__isnull=False),
+                name="notification_event_department_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, department__isnull=True)
+                | Q(recipient__isnull=True, department__isnull=False),
+                name="notification_one_addressee",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="notification_status_created")]
 
     def __str__(self):
-        return f"{self.kind} → {self.recipient_id} ({self.status})"
+        return f"{self.kind} → {self.addressee} ({self.status})"
+
+    @property
+    def addressee(self) -> str:
+        return f"user {self.recipient_id}" if self.recipient_id else f"department {self.department_id}"
+
+
+class Delivery(models.Model):
+    """One channel of one notification: the message centre, e-mail or a text message.
+
+    A delivery is sent once: the row is locked while its channel sends and marked sent in
+    the same transaction, so a task delivered twice finds it done.
+    """
+
+    class Channel(models.TextChoices):
+        SITE = "site", _("Message centre")
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_notification_channel_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.notification_id}/{self.channel} ({self.status})"
 
 
 class Message(models.Model):
-    """An item in a user's in-site message centre, made by delivering a notification once."""
+    """An item in a message centre, made by delivering a notification once.
+
+    A personal message has a ``recipient``; a department message has a ``department`` and
+    is shown to every active member on duty there; the first who opens it takes it
+    (``read_by``), and the others see who did.
+    """
 
     notification = models.OneToOneField(
         Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="message"
     )
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="messages")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    department = models.ForeignKey(
+        "departments.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inbox_messages",
+        verbose_name=_("department inbox"),
+    )
     kind = models.CharField(_("kind"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    read_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("taken by")
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -194,6 +288,15 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created_at", "-id"], name="message_recipient_recent"),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="message_recipient_unread"),
+            models.Index(fields=["department", "-created_at", "-id"], name="message_department_recent"),
+            models.Index(fields=["department"], condition=Q(read_at__isnull=True), name="message_department_unread"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, department__isnull=True)
+                | Q(recipient__isnull=True, department__isnull=False),
+                name="message_one_addressee",
+            ),
         ]
 
     def __str__(self):

@@ -1,18 +1,41 @@
 """Reads of the portal app."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from departments.selectors import inbox_department_ids
 from portal.models import Message, User
 
 
 def message_list(*, user: User) -> QuerySet[Message]:
+    """The user's own messages, newest first."""
     return Message.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+def department_inbox(*, user: User) -> QuerySet[Message]:
+    """Messages to the departments the user is on duty for, newest first, with who took each."""
+    return (
+        Message.objects.filter(department_id__in=inbox_department_ids(user=user))
+        .select_related("department", "read_by")
+        .order_by("-created_at", "-id")
+    )
+
+
 def message_get(*, user: User, message_id: int) -> Message | None:
-    """Return the message only if it belongs to ``user``."""
-    return Message.objects.filter(recipient=user, pk=message_id).first()
+    """Return the message only if it is the user's own or in one of their departments' inboxes."""
+    return (
+        Message.objects.filter(pk=message_id)
+        .filter(Q(recipient=user) | Q(department_id__in=inbox_department_ids(user=user)))
+        .select_related("department", "read_by")
+        .first()
+    )
 
 
 def message_unread_count(*, user: User) -> int:
-    return Message.objects.filter(recipient=user, read_at__isnull=True).count()
+    """Unread personal messages plus untaken department messages (one query)."""
+    return Message.objects.filter(
+        Q(recipient=user) | Q(department_id__in=inbox_department_ids(user=user)), read_at__isnull=True
+    ).count()
+
+
+def department_inbox_unread_count(*, user: User) -> int:
+    return Message.objects.filter(department_id__in=inbox_department_ids(user=user), read_at__isnull=True).count()

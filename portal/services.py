@@ -5,36 +5,67 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from portal.models import Message, Notification, User
+from portal import notifications, sms
+from portal.models import Delivery, Message, Notification, User
 
 logger = logging.getLogger(__name__)
 
 
-def notify(
-    *, recipient: User, kind: str, title: str, body: str = "", link: str = "", event_key: str = ""
-) -> Notification:
-    """Queue a notification for ``recipient`` inside the caller's transaction.
+def _channels(kind: notifications.Kind, *, recipient: User | None, department) -> list[str]:
+    """Return the channels this notification goes out on: the message centre always, then preferences."""
+    channels = [Delivery.Channel.SITE]
+    if recipient is not None:
+        if kind.email and recipient.notify_by_email and recipient.email:
+            channels.append(Delivery.Channel.EMAIL)
+        if kind.sms and recipient.notify_by_sms and recipient.mobile:
+            channels.append(Delivery.Channel.SMS)
+    elif kind.email and department.duty_email:
+        channels.append(Delivery.Channel.EMAIL)
+    return channels
 
-    The row commits or rolls back with the change it announces; delivery is published
-    only after commit. With an ``event_key``, a second call for the same event and
-    recipient returns the existing row instead of writing another.
+
+def notify(
+    kind: str, *, recipient: User | None = None, department=None, context: dict | None = None, link: str = "",
+    event_key: str = "",
+) -> Notification:  # fmt: skip
+    """Queue notification ``kind`` (see ``portal.notifications``) for one person or one department inbox.
+
+    The row is written inside the caller's transaction and commits or rolls back with the
+    change it announces; delivery is published only after commit. The text is rendered now,
+    in the recipient's language. With an ``event_key``, a second call for the same event
+    and recipient returns the existing row instead of writing another.
     """
+    spec = notifications.get(kind)
+    if (recipient is None) == (department is None):
+        raise ValueError("A notification goes to one person or one department.")
+    addressee = {"recipient": recipient} if recipient is not None else {"department": department}
     if event_key:
-        existing = Notification.objects.filter(recipient=recipient, event_key=event_key).first()
+        existing = Notification.objects.filter(event_key=event_key, **addressee).first()
         if existing:
             return existing
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=recipient, kind=kind, title=title, body=body, link=link, event_key=event_key
-                )
-        except IntegrityError:
-            return Notification.objects.get(recipient=recipient, event_key=event_key)
-    else:
-        notification = Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, link=link)
+    language = (recipient.language if recipient is not None else "") or settings.LANGUAGE_CODE
+    text = notifications.render(kind, context or {}, language)
+    fields = dict(
+        kind=kind, title=text.subject, body=text.body, sms_text=text.sms, link=link, language=language,
+        event_key=event_key, **addressee,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(**fields)
+            Delivery.objects.bulk_create(
+                Delivery(notification=notification, channel=channel)
+                for channel in _channels(spec, recipient=recipient, department=department)
+            )
+    except IntegrityError:
+        if not event_key:
+            raise
+        return Notification.objects.get(event_key=event_key, **addressee)
     transaction.on_commit(lambda: outbox_publish(notification_ids=[notification.pk]))
     return notification
 
@@ -44,6 +75,7 @@ def outbox_publish(*, notification_ids: Iterable[int]) -> int:
 
     A broker that is down is logged, not raised: the rows stay pending and the sweep
     publishes them again, so the request that caused them is never failed by delivery.
+    Only ids go to the broker, never names, numbers or text.
     """
     from portal.tasks import deliver_notification
 
@@ -62,44 +94,159 @@ def outbox_publish(*, notification_ids: Iterable[int]) -> int:
     return published
 
 
-def notification_deliver(*, notification_id: int) -> bool:
-    """Deliver one pending notification to the message centre; return False if there was nothing to do.
+# --- channels --------------------------------------------------------------------------------
 
-    Idempotent: the row is locked and its status checked, and the message's one-to-one
-    link to the notification makes a second message impossible even if two workers race.
+
+def _absolute(link: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + link if link.startswith("/") else link
+
+
+def _send_site(notification: Notification) -> None:
+    Message.objects.create(
+        notification=notification,
+        recipient_id=notification.recipient_id,
+        department_id=notification.department_id,
+        kind=notification.kind,
+        title=notification.title,
+        body=notification.body,
+        link=notification.link,
+    )
+
+
+def _send_email(notification: Notification) -> None:
+    address = notification.recipient.email if notification.recipient_id else notification.department.duty_email
+    if not address:
+        return  # the address was removed since; nothing to send to
+    body = notification.body
+    if notification.link:
+        with translation.override(notification.language or settings.LANGUAGE_CODE):
+            body += "\n\n" + _("Open: %(url)s") % {"url": _absolute(notification.link)}
+    EmailMessage(
+        subject=notification.title,
+        body=body,
+        to=[address],
+        # A stable Message-ID: a mail system that sees the same message twice can drop the copy.
+        headers={"Message-ID": f"<notification-{notification.pk}@{settings.NOTIFICATION_MESSAGE_ID_DOMAIN}>"},
+    ).send()
+
+
+def _send_sms(notification: Notification) -> None:
+    mobile = notification.recipient.mobile if notification.recipient_id else ""
+    if not mobile:
+        return
+    with translation.override(notification.language or settings.LANGUAGE_CODE):
+        text = _("[%(portal)s] %(text)s") % {"portal": settings.SMS_SIGNATURE, "text": notification.sms_text}
+    sms.send_sms(mobile=mobile, text=text, reference=f"notification-{notification.pk}")
+
+
+SENDERS = {
+    Delivery.Channel.SITE: _send_site,
+    Delivery.Channel.EMAIL: _send_email,
+    Delivery.Channel.SMS: _send_sms,
+}
+
+
+def delivery_send(*, delivery_id: int) -> bool:
+    """Send one channel of one notification, once; return False if it was already sent.
+
+    The row stays locked while the channel sends and is marked sent in the same
+    transaction: a second worker waits, then finds it sent. The message centre is written in
+    that transaction too, so it is exactly once; e-mail and SMS carry a stable id
+    (Message-ID, gateway reference) for the window between the gateway's acceptance and
+    the commit.
     """
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.status != Notification.Status.PENDING:
-            return False
-        Message.objects.create(
-            notification=notification,
-            recipient_id=notification.recipient_id,
-            kind=notification.kind,
-            title=notification.title,
-            body=notification.body,
-            link=notification.link,
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("notification__recipient", "notification__department")
+            .filter(pk=delivery_id)
+            .first()
         )
-        notification.status = Notification.Status.DELIVERED
-        notification.delivered_at = timezone.now()
-        notification.attempts += 1
-        notification.save(update_fields=["status", "delivered_at", "attempts"])
+        if delivery is None or delivery.status != Delivery.Status.PENDING:
+            return False
+        SENDERS[delivery.channel](delivery.notification)
+        delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, timezone.now(), ""
+        delivery.save(update_fields=["status", "sent_at", "last_error"])
     return True
 
 
-def notification_record_failure(*, notification_id: int, error: str, final: bool) -> None:
-    """Count a failed attempt; after the last one the row is marked failed for an admin to see."""
+class DeliveryFailed(Exception):
+    """One or more channels of a notification failed; the task retries the rest later."""
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send every pending channel of a notification; return False if there was nothing to do.
+
+    Idempotent: each channel is sent at most once (see ``delivery_send``). A channel that
+    fails does not stop the others; ``DeliveryFailed`` is raised at the end so that the task
+    retries only what is still pending.
+    """
+    notification = Notification.objects.filter(pk=notification_id).only("status").first()
+    if notification is None or notification.status != Notification.Status.PENDING:
+        return False
+    pending = Delivery.objects.filter(notification_id=notification_id, status=Delivery.Status.PENDING)
+    errors = []
+    for delivery_id, channel in pending.values_list("pk", "channel"):
+        try:
+            delivery_send(delivery_id=delivery_id)
+        except Exception as exc:  # noqa: BLE001 - recorded and retried; one channel must not block the others
+            Delivery.objects.filter(pk=delivery_id).update(last_error=repr(exc)[:2000])
+            errors.append(f"{channel}: {exc!r}")
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        if notification.status != Notification.Status.PENDING:
+            return False
+        notification.attempts += 1
+        fields = ["attempts"]
+        if errors:
+            notification.last_error = "\n".join(errors)[:2000]
+            fields.append("last_error")
+        elif not notification.deliveries.filter(status=Delivery.Status.PENDING).exists():
+            notification.status, notification.delivered_at = Notification.Status.DELIVERED, timezone.now()
+            fields += ["status", "delivered_at"]
+        notification.save(update_fields=fields)
+    if errors:
+        raise DeliveryFailed("; ".join(errors))
+    return True
+
+
+def notification_mark_failed(*, notification_id: int, error: str) -> None:
+    """After the last attempt: the row and its unsent channels are failed (the dead letter an admin sees)."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.status != Notification.Status.PENDING:
             return
-        notification.attempts += 1
+        notification.status = Notification.Status.FAILED
         notification.last_error = error[:2000]
-        fields = ["attempts", "last_error"]
-        if final:
-            notification.status = Notification.Status.FAILED
-            fields.append("status")
-        notification.save(update_fields=fields)
+        notification.save(update_fields=["status", "last_error"])
+        notification.deliveries.filter(status=Delivery.Status.PENDING).update(status=Delivery.Status.FAILED)
+
+
+def notification_resend(*, notification_ids: Iterable[int]) -> int:
+    """Put failed notifications back in the outbox (their unsent channels only) and publish them."""
+    ids = list(
+        Notification.objects.filter(pk__in=list(notification_ids), status=Notification.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    with transaction.atomic():
+        Delivery.objects.filter(notification_id__in=ids, status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING
+        )
+        Notification.objects.filter(pk__in=ids).update(status=Notification.Status.PENDING, attempts=0)
+    outbox_publish(notification_ids=ids)
+    return len(ids)
+
+
+def outbox_health() -> dict:
+    """Return what an admin needs to see of the outbox: counts by state and the oldest waiting row's age."""
+    pending = Notification.objects.filter(status=Notification.Status.PENDING)
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "pending": pending.count(),
+        "failed": Notification.objects.filter(status=Notification.Status.FAILED).count(),
+        "oldest_pending_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else None,
+    }
 
 
 def outbox_sweep(*, batch_size: int = 500) -> int:
@@ -118,13 +265,31 @@ def outbox_purge(*, keep_days: int | None = None) -> int:
     """Delete delivered outbox rows older than the retention period; messages stay."""
     days = settings.OUTBOX_KEEP_DELIVERED_DAYS if keep_days is None else keep_days
     cutoff = timezone.now() - timedelta(days=days)
-    deleted, _ = Notification.objects.filter(status=Notification.Status.DELIVERED, delivered_at__lt=cutoff).delete()
-    return deleted
+    _, deleted = Notification.objects.filter(status=Notification.Status.DELIVERED, delivered_at__lt=cutoff).delete()
+    return deleted.get(Notification._meta.label, 0)
 
 
 def message_mark_read(*, user: User, message_id: int | None = None) -> int:
-    """Mark one of ``user``'s messages read, or all of them when ``message_id`` is None."""
-    messages = Message.objects.filter(recipient=user, read_at__isnull=True)
-    if message_id is not None:
-        messages = messages.filter(pk=message_id)
-    return messages.update(read_at=timezone.now())
+    """Mark one of ``user``'s messages read, or all of them when ``message_id`` is None.
+
+    A department message is taken by the first member on duty who opens it.
+    """
+    from departments.selectors import inbox_department_ids
+
+    now = timezone.now()
+    if message_id is None:
+        return Message.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now, read_by=user)
+    return (
+        Message.objects.filter(pk=message_id, read_at__isnull=True)
+        .filter(Q(recipient=user) | Q(department_id__in=inbox_department_ids(user=user)))
+        .update(read_at=now, read_by=user)
+    )
+
+
+def preferences_save(*, user: User, language: str, notify_by_email: bool, notify_by_sms: bool) -> User:
+    """Save how the user wants to be told: language of the messages, e-mail and text messages."""
+    if language not in {"", *dict(settings.LANGUAGES)}:
+        raise ValueError(f"Unknown language {language!r}.")
+    user.language, user.notify_by_email, user.notify_by_sms = language, notify_by_email, notify_by_sms
+    user.save(update_fields=["language", "notify_by_email", "notify_by_sms"])
+    return user

@@ -21,6 +21,7 @@ app_patterns = (
         path("messages/", views.message_list, name="message_list"),
         path("messages/<int:pk>/", views.message_detail, name="message_detail"),
         path("messages/read-all/", views.message_read_all, name="message_read_all"),
+        path("messages/settings/", views.message_preferences, name="message_preferences"),
     ],
     "portal",
 )
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", include("departments.urls")),
     path("", include("approvals.urls")),
     path("", include("evaluations.urls")),
+    path("api/", include("exchange.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -22,6 +22,7 @@ from portal.forms import (
     EmailForm,
     LoginForm,
     MobileForm,
+    NotificationPreferencesForm,
     PasswordResetVerifyForm,
     ProfilePasswordForm,
     RegisterStartForm,
@@ -62,6 +63,14 @@ def language(request, code: str):
     ):
         target = "/"
     response = redirect(target)
+    if request.user.is_authenticated and request.user.language != code:
+        # Messages, e-mails and text messages follow the language the person reads the portal in.
+        services.preferences_save(
+            user=request.user,
+            language=code,
+            notify_by_email=request.user.notify_by_email,
+            notify_by_sms=request.user.notify_by_sms,
+        )
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
@@ -245,19 +254,54 @@ def me(request):
 
 @login_required
 def message_list(request):
-    page = Paginator(selectors.message_list(user=request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "portal/message_list.html", {"page": page})
+    """The message centre: my messages, and for staff the inboxes of their departments."""
+    box = "department" if request.GET.get("box") == "department" else "mine"
+    has_inbox = bool(department_selectors.membership_roles(user=request.user) - {"supervisor"})
+    if box == "department" and not has_inbox:
+        box = "mine"
+    items = (
+        selectors.department_inbox(user=request.user)
+        if box == "department"
+        else selectors.message_list(user=request.user)
+    )
+    context = {
+        "page": Paginator(items, 20).get_page(request.GET.get("page")),
+        "box": box,
+        "has_inbox": has_inbox,
+        "inbox_unread": selectors.department_inbox_unread_count(user=request.user) if has_inbox else 0,
+    }
+    return render(request, "portal/message_list.html", context)
 
 
 @login_required
 def message_detail(request, pk: int):
-    """Show one of the user's own messages and mark it read."""
+    """Show one of the user's messages, or one of their departments' (taking it), and mark it read."""
     message = selectors.message_get(user=request.user, message_id=pk)
     if message is None:
         raise Http404
     if message.read_at is None:
         services.message_mark_read(user=request.user, message_id=message.pk)
+        message = selectors.message_get(user=request.user, message_id=pk)
     return render(request, "portal/message_detail.html", {"message": message})
+
+
+@login_required
+def message_preferences(request):
+    """Choose the language of messages and whether they also come by e-mail and text message."""
+    user = request.user
+    form = NotificationPreferencesForm(
+        request.POST or None,
+        initial={
+            "language": user.language or settings.LANGUAGE_CODE,
+            "notify_by_email": user.notify_by_email,
+            "notify_by_sms": user.notify_by_sms,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.preferences_save(user=user, **form.cleaned_data)
+        messages.success(request, _("Your message settings have been saved."))
+        return redirect("portal:message_preferences")
+    return render(request, "portal/message_preferences.html", {"form": form})
 
 
 @login_required

@@ -31,19 +31,30 @@ def department(db):
 
 
 @pytest.fixture
-def celery_conf():
-    """Change Celery settings for one test and restore them (and the connection pool) after."""
+def celery_conf(monkeypatch):
+    """Change Celery settings for one test and restore them (and the connection pool) after.
+
+    Celery reads the broker from the ``CELERY_BROKER_URL`` environment variable before its
+    configuration, so a broker change sets that variable too (restored after the test).
+    """
     from portal.celery import app
 
     saved = {}
+
+    def reset_connections():
+        # close() drops the connection pool but not the producer pool built on it.
+        app.close()
+        app.amqp._producer_pool = None
 
     def change(**values):
         for key, value in values.items():
             saved.setdefault(key, app.conf[key])
             app.conf[key] = value
-        app.close()
+            if key == "broker_url":
+                monkeypatch.setenv("CELERY_BROKER_URL", value)
+        reset_connections()
 
     yield change
     for key, value in saved.items():
         app.conf[key] = value
-    app.close()
+    reset_connections()

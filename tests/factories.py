@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from approvals.models import Implementation, Item, LicenceType, Material, Status, Theme
 from departments.models import Department, Region, StaffMembership
-from portal.models import Message, Notification, User
+from portal.models import Delivery, Message, Notification, User
 from portal.validators import credit_code_check_char, id_number_check_char
 
 _serial = itertools.count(1)
@@ -112,11 +112,19 @@ class StaffMembershipFactory(DjangoModelFactory):
 class NotificationFactory(DjangoModelFactory):
     class Meta:
         model = Notification
+        skip_postgeneration_save = True
 
     recipient = factory.SubFactory(UserFactory)
-    kind = "test"
+    kind = "case.received"
     title = factory.Sequence(lambda n: f"通知{n}")
     body = "正文"
+
+    @factory.post_generation
+    def channels(self, create, extracted, **kwargs):
+        """The channels to deliver on (``channels=["site", "sms"]``); the message centre by default."""
+        if create:
+            for channel in extracted or ["site"]:
+                Delivery.objects.create(notification=self, channel=channel)
 
 
 class MessageFactory(DjangoModelFactory):

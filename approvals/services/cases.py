@@ -10,10 +10,9 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals import uploads, workdays
@@ -34,6 +33,7 @@ from approvals.models import (
 from approvals.services.licences import licence_issue_for_case
 from approvals.signals_cases import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
+from departments import selectors as department_selectors
 from departments.models import Department, StaffMembership
 from portal.services import notify
 
@@ -103,9 +103,12 @@ class _Change:
 
     comment: str = ""
     fields: list[str] = field(default_factory=list)
-    notify_applicant: str = ""
-    notify_departments: list[int] = field(default_factory=list)
-    notify_department_title: str = ""
+    # Notification kinds (see portal.notifications) and the text's extra context.
+    tell_applicant: str = ""
+    tell_department: str = ""
+    departments: list[int] = field(default_factory=list)  # whose inbox; the case's department when empty
+    to_handler: bool = False  # to the assigned clerk in person when there is one, else the inbox
+    context: dict = field(default_factory=dict)
     attachments: list[CaseMaterial] = field(default_factory=list)
 
 
@@ -125,35 +128,28 @@ def _finish(case: Case, action: str, actor, membership, from_state: str, change:
     if change.attachments:
         event.attachments.set(change.attachments)
     case_event.send(sender=Case, case=case, event=event)
-    _notify(case, action, change)
+    _notify(case, event, change)
     return event
 
 
-def _notify(case: Case, action: str, change: _Change) -> None:
+def _notify(case: Case, event: CaseEvent, change: _Change) -> None:
+    context = {
+        "code": case.supervision_code,
+        "item": case.implementation.name,
+        "department": case.department.name,
+        "comment": change.comment,
+        **change.context,
+    }
     link = case.get_absolute_url()
-    with translation.override(settings.LANGUAGE_CODE):
-        if change.notify_applicant:
-            notify(
-                recipient=case.applicant,
-                kind=f"case.{action}",
-                title=change.notify_applicant,
-                body=change.comment,
-                link=link,
-                event_key=f"case:{case.pk}:{action}:{case.events.count()}",
-            )
-        if change.notify_departments:
-            staff = StaffMembership.objects.filter(
-                department_id__in=change.notify_departments, is_active=True
-            ).select_related("user")
-            for membership in staff:
-                notify(
-                    recipient=membership.user,
-                    kind=f"case.{action}.department",
-                    title=change.notify_department_title,
-                    body=change.comment,
-                    link=link,
-                    event_key=f"case:{case.pk}:{action}:{case.events.count()}:dept",
-                )
+    key = f"case:{case.pk}:event:{event.pk}"
+    if change.tell_applicant:
+        notify(change.tell_applicant, recipient=case.applicant, context=context, link=link, event_key=key)
+    if change.tell_department:
+        if change.to_handler and case.assigned_to_id:
+            notify(change.tell_department, recipient=case.assigned_to, context=context, link=link, event_key=key)
+            return
+        for department in Department.objects.filter(pk__in=change.departments or [case.department_id]):
+            notify(change.tell_department, department=department, context=context, link=link, event_key=key)
 
 
 # --- clock ---------------------------------------------------------------------------------
@@ -340,12 +336,7 @@ def case_submit(*, case_id: int, actor) -> Case:
         case.supervision_code = _issue_code(case.implementation.region.code)
         case.submitted_at = timezone.now()
         from_state, case.state = case.state, rule.target
-        change.notify_applicant = _("Application %(code)s received") % {"code": case.supervision_code}
-        change.notify_departments = [case.department_id]
-        change.notify_department_title = _("New application %(code)s: %(item)s") % {
-            "code": case.supervision_code,
-            "item": case.implementation.name,
-        }
+        change.tell_applicant, change.tell_department = "case.received", "case.submitted"
         if case.receiving_department_id:
             change.comment = _("Received at %(window)s for %(department)s.") % {
                 "window": case.receiving_department.name,
@@ -361,10 +352,7 @@ def case_withdraw(*, case_id: int, actor, comment: str = "") -> Case:
         case = _lock(case_id)
         rule, membership = _check(case, "withdraw", actor)
         from_state, case.state = case.state, rule.target
-        change = _Change(comment=comment, notify_departments=[case.department_id])
-        change.notify_department_title = _("Case %(code)s was withdrawn by the applicant") % {
-            "code": case.supervision_code
-        }
+        change = _Change(comment=comment, tell_department="case.withdrawn", to_handler=True)
         _stop_clock(case, change)
         _finish(case, "withdraw", actor, membership, from_state, change)
     return case
@@ -383,10 +371,7 @@ def case_accept(*, case_id: int, actor, comment: str = "") -> Case:
         case.due_date = workdays.add_working_days(today(), _total_limit(case))
         case.assigned_to = case.assigned_to or actor
         change = _Change(comment=comment, fields=["accepted_at", "due_date", "assigned_to"])
-        change.notify_applicant = _("Case %(code)s accepted; due by %(date)s") % {
-            "code": case.supervision_code,
-            "date": case.due_date.isoformat(),
-        }
+        change.tell_applicant, change.context = "case.accepted", {"date": case.due_date.isoformat()}
         _finish(case, "accept", actor, membership, from_state, change)
     return case
 
@@ -407,7 +392,7 @@ def case_refuse(*, case_id: int, actor, reason: str) -> Case:
         from_state, case.state = case.state, rule.target
         case.decision_reason = reason
         change = _Change(comment=reason, fields=["decision_reason"])
-        change.notify_applicant = _("Case %(code)s was not accepted") % {"code": case.supervision_code}
+        change.tell_applicant = "case.refused"
         _finish(case, "refuse", actor, membership, from_state, change)
     return case
 
@@ -428,10 +413,7 @@ def case_request_supplement(*, case_id: int, actor, items: list[dict], comment: 
             _stop_clock(case, change)
         case.state = rule.target
         SupplementRequest.objects.create(case=case, items=items, requested_by=actor)
-        change.notify_applicant = _("Case %(code)s: please supplement %(count)d materials") % {
-            "code": case.supervision_code,
-            "count": len(items),
-        }
+        change.tell_applicant, change.context = "case.supplement_requested", {"count": len(items)}
         _finish(case, "request_supplement", actor, membership, from_state, change)
     return case
 
@@ -454,8 +436,7 @@ def case_supplement(*, case_id: int, actor, answers: list[MaterialAnswer], comme
         if request:
             request.resolved_at = timezone.now()
             request.save(update_fields=["resolved_at"])
-        change.notify_departments = [case.department_id]
-        change.notify_department_title = _("Case %(code)s: materials supplemented") % {"code": case.supervision_code}
+        change.tell_department, change.to_handler = "case.supplemented", True
         _finish(case, "supplement", actor, membership, from_state, change)
     return case
 
@@ -477,14 +458,8 @@ def case_transfer(*, case_id: int, actor, to_department: Department, reason: str
             % {"from": previous.name, "to": to_department.name, "reason": reason},
             fields=["department", "assigned_to"],
         )
-        change.notify_applicant = _("Case %(code)s transferred to %(department)s") % {
-            "code": case.supervision_code,
-            "department": to_department.name,
-        }
-        change.notify_departments = [to_department.pk]
-        change.notify_department_title = _("Case %(code)s transferred to your department") % {
-            "code": case.supervision_code
-        }
+        change.tell_applicant, change.tell_department = "case.transferred", "case.transferred_in"
+        change.context = {"from_department": previous.name}
         _finish(case, "transfer", actor, membership, from_state, change)
     return case
 
@@ -554,11 +529,8 @@ def _ask(case: Case, actor, membership, departments, *, step=None, question: str
             question=question,
         )
     from_state, case.state = case.state, S.CO_REVIEW
-    change = _Change(comment=question, notify_departments=[d.pk for d in departments])
-    change.notify_department_title = _("Co-review requested for case %(code)s: %(item)s") % {
-        "code": case.supervision_code,
-        "item": case.implementation.name,
-    }
+    change = _Change(comment=question, tell_department="co_review.requested", departments=[d.pk for d in departments])
+    change.context = {"from_department": case.department.name, "date": due.isoformat()}
     _finish(case, "request_co_review", actor, membership, from_state, change)
 
 
@@ -591,10 +563,8 @@ def case_give_opinion(*, case_id: int, actor, opinion: str, comment: str = "") -
             if request.step_id:
                 case.current_step += 1
                 change.fields.append("current_step")
-            change.notify_departments = [case.department_id]
-            change.notify_department_title = _("All opinions are in for case %(code)s") % {
-                "code": case.supervision_code
-            }
+            change.tell_department, change.to_handler = "co_review.answered", True
+            change.context = {"from_department": membership.department.name}
         _finish(case, "give_opinion", actor, membership, from_state, change)
         if case.state == S.UNDER_REVIEW:
             _enter_step(case, actor, membership)
@@ -610,9 +580,7 @@ def case_suspend(*, case_id: int, actor, reason: str) -> Case:
         from_state, case.state = case.state, rule.target
         change = _Change(comment=reason)
         _stop_clock(case, change)
-        change.notify_applicant = _("Case %(code)s: special procedure started, the time limit is paused") % {
-            "code": case.supervision_code
-        }
+        change.tell_applicant = "case.suspended"
         _finish(case, "suspend", actor, membership, from_state, change)
     return case
 
@@ -664,10 +632,7 @@ def case_extend(*, case_id: int, actor, approve: bool, comment: str = "") -> Cas
             else:
                 case.paused_remaining_days = (case.paused_remaining_days or 0) + extension.days
                 change.fields.append("paused_remaining_days")
-            change.notify_applicant = _("Case %(code)s: time limit extended by %(days)d working days") % {
-                "code": case.supervision_code,
-                "days": extension.days,
-            }
+            change.tell_applicant, change.context = "case.extended", {"days": extension.days}
         _finish(case, "extend" if approve else "extension_refused", actor, membership, case.state, change)
     return case
 
@@ -684,9 +649,7 @@ def _decide(case_id: int, actor, action: str, result: str, reason: str) -> Case:
         from_state, case.state = case.state, rule.target
         case.result, case.decision_reason, case.decided_at = result, reason, timezone.now()
         change = _Change(comment=reason, fields=["result", "decision_reason", "decided_at"])
-        change.notify_applicant = (
-            _("Case %(code)s approved") if result == Case.Result.APPROVED else _("Case %(code)s denied")
-        ) % {"code": case.supervision_code}
+        change.tell_applicant, change.context = "case.decided", {"approved": result == Case.Result.APPROVED}
         _finish(case, action, actor, membership, from_state, change)
     return case
 
@@ -712,17 +675,15 @@ def case_complete(*, case_id: int, actor, comment: str = "") -> Case:
         case.working_days_used = max(0, _working_days_used(case))
         case.is_overdue = case.working_days_used > _total_limit(case)
         change = _Change(comment=comment, fields=["completed_at", "working_days_used", "is_overdue"])
-        change.notify_applicant = _("Case %(code)s completed; please rate the service") % {
-            "code": case.supervision_code
-        }
+        change.tell_applicant = "case.completed"
         licence = licence_issue_for_case(case=case)
         if licence is not None:
-            change.notify_applicant = _(
-                "Case %(code)s completed: your %(type)s %(number)s is in your licence wallet"
-            ) % {
-                "code": case.supervision_code,
+            change.tell_applicant = "licence.issued"
+            change.context = {
                 "type": licence.licence_type.name,
                 "number": licence.number,
+                "valid_until": licence.valid_until.isoformat() if licence.valid_until else "—",
+                "verification_code": licence.verification_code,
             }
         _finish(case, "complete", actor, membership, from_state, change)
     return case
@@ -771,25 +732,38 @@ def case_mark_overdue(*, batch_size: int = 1000) -> dict:
     running = Case.objects.filter(state__in=CLOCK_RUNNING, due_date__isnull=False)
     newly = list(running.filter(due_date__lt=day, is_overdue=False).values_list("pk", flat=True)[:batch_size])
     Case.objects.filter(pk__in=newly).update(is_overdue=True)
-    with translation.override(settings.LANGUAGE_CODE):
-        for case in running.filter(due_date__lte=near).select_related("assigned_to", "department")[:batch_size]:
-            overdue = case.due_date < day
-            title = (_("Case %(code)s is overdue") if overdue else _("Case %(code)s is due on %(date)s")) % {
-                "code": case.supervision_code,
-                "date": case.due_date.isoformat(),
-            }
-            recipients = [case.assigned_to] if case.assigned_to else [
-                m.user for m in StaffMembership.objects.filter(department=case.department, is_active=True)
-            ]  # fmt: skip
-            for recipient in recipients:
-                notify(
-                    recipient=recipient,
-                    kind="case.overdue" if overdue else "case.near_due",
-                    title=title,
-                    link=case.get_absolute_url(),
-                    event_key=f"case:{case.pk}:deadline:{day.isoformat()}",
-                )
-    return {"overdue": len(newly)}
+    warned = 0
+    for case in running.filter(due_date__lte=near).select_related("assigned_to", "department", "implementation")[
+        :batch_size
+    ]:
+        overdue = case.due_date < day
+        recipients = {m.user_id: m.user for m in department_selectors.staff_to_warn(department_id=case.department_id)}
+        if case.assigned_to_id:
+            recipients[case.assigned_to_id] = case.assigned_to
+        context = {
+            "code": case.supervision_code,
+            "item": case.implementation.name,
+            "department": case.department.name,
+            "date": case.due_date.isoformat(),
+        }
+        for recipient in recipients.values():
+            notify(
+                "deadline.overdue" if overdue else "deadline.near_due",
+                recipient=recipient,
+                context=context,
+                link=case.get_absolute_url(),
+                event_key=f"case:{case.pk}:deadline:{day.isoformat()}",
+            )
+        if not recipients:  # nobody assigned and no head: the department inbox
+            notify(
+                "deadline.overdue" if overdue else "deadline.near_due",
+                department=case.department,
+                context=context,
+                link=case.get_absolute_url(),
+                event_key=f"case:{case.pk}:deadline:{day.isoformat()}",
+            )
+        warned += 1
+    return {"overdue": len(newly), "warned": warned}
 
 
 def case_recompute_due_dates(*, year: int) -> int:

@@ -2,10 +2,9 @@
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.models import Case, CodeSequence, Licence
@@ -81,16 +80,18 @@ def licence_revoke(*, licence_id: int, actor, reason: str) -> Licence:
         licence.revoked_at, licence.revoke_reason = timezone.now(), reason
         licence.save(update_fields=["revoked_at", "revoke_reason"])
         if licence.holder:
-            with translation.override(settings.LANGUAGE_CODE):
-                notify(
-                    recipient=licence.holder,
-                    kind="licence.revoked",
-                    title=_("Your %(type)s %(number)s was revoked")
-                    % {"type": licence.licence_type.name, "number": licence.number},
-                    body=reason,
-                    link=licence.get_absolute_url(),
-                    event_key=f"licence:{licence.pk}:revoked",
-                )
+            notify(
+                "licence.revoked",
+                recipient=licence.holder,
+                context={
+                    "type": licence.licence_type.name,
+                    "number": licence.number,
+                    "department": licence.issuing_department.name,
+                    "comment": reason,
+                },
+                link=licence.get_absolute_url(),
+                event_key=f"licence:{licence.pk}:revoked",
+            )
     return licence
 
 
@@ -106,17 +107,20 @@ def licences_remind_expiring(*, days_ahead: int = 30) -> int:
     """Tell holders whose licence expires in ``days_ahead`` days; once per licence and expiry date."""
     day = timezone.localdate() + datetime.timedelta(days=days_ahead)
     count = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for licence in Licence.objects.filter(
-            valid_until=day, revoked_at__isnull=True, holder__isnull=False
-        ).select_related("licence_type", "holder"):
-            notify(
-                recipient=licence.holder,
-                kind="licence.expiring",
-                title=_("Your %(type)s %(number)s expires on %(date)s")
-                % {"type": licence.licence_type.name, "number": licence.number, "date": day.isoformat()},
-                link=licence.get_absolute_url(),
-                event_key=f"licence:{licence.pk}:expiring:{day.isoformat()}",
-            )
-            count += 1
+    for licence in Licence.objects.filter(
+        valid_until=day, revoked_at__isnull=True, holder__isnull=False
+    ).select_related("licence_type", "holder", "issuing_department"):
+        notify(
+            "licence.expiring",
+            recipient=licence.holder,
+            context={
+                "type": licence.licence_type.name,
+                "number": licence.number,
+                "department": licence.issuing_department.name,
+                "date": day.isoformat(),
+            },
+            link=licence.get_absolute_url(),
+            event_key=f"licence:{licence.pk}:expiring:{day.isoformat()}",
+        )
+        count += 1
     return count

@@ -15,6 +15,7 @@ from portal.config import (
     env_broker_url,
     env_database,
     env_email_settings,
+    env_int,
     env_list,
     env_redis_cache,
     env_str,
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "departments",
     "approvals",
     "evaluations",
+    "exchange",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,6 +61,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -170,7 +175,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish must not hang a web request when the broker is down: the outbox sweep re-sends.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A task a worker took but never acknowledged (the worker died) goes back to the queue
+# after the visibility timeout; the outbox sweep usually delivers the row long before.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=1),
+    # A consumer whose connection was cut without its noticing reconnects within
+    # about 1 + 2 × this many seconds.
+    "health_check_interval": env_int("CELERY_BROKER_HEALTH_CHECK_INTERVAL", default=10, minimum=1),
+}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "portal.tasks.outbox_sweep",
@@ -192,13 +207,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.rectifications_mark_overdue",
         "schedule": crontab(minute=15),
     },
+    "supervision-digest": {
+        "task": "evaluations.tasks.supervision_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "outbox-purge-delivered": {
         "task": "portal.tasks.outbox_purge",
         "schedule": crontab(hour=3, minute=30),
     },
+    "exchange-purge": {
+        "task": "exchange.tasks.exchange_purge_old",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # Rows still pending after this many seconds are published again by the sweep.
-OUTBOX_SWEEP_AFTER_SECONDS = 60
+OUTBOX_SWEEP_AFTER_SECONDS = env_int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
 OUTBOX_KEEP_DELIVERED_DAYS = 180
 
 LOGGING = {
@@ -220,3 +243,43 @@ PORTAL_NAME = _("Chongqing Online Administrative Approval Hall")
 # Where text messages go: a class with ``send(*, mobile, text)`` (see portal/sms.py). The
 # console backend only logs them; production names its SMS gateway's backend here.
 SMS_BACKEND = env_str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
+# The signature in front of every text message (required by Chinese SMS gateways).
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", default="重庆网上办事大厅")
+
+# The address the portal is reached at, for links in e-mails and text messages.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# The domain part of notification e-mails' Message-ID (stable per notification).
+NOTIFICATION_MESSAGE_ID_DOMAIN = env_str("NOTIFICATION_MESSAGE_ID_DOMAIN", default="hall.example.gov.cn")
+
+# The exchange API for departments' business systems (exchange app, docs/api.md).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["exchange.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["exchange.auth.IsBusinessSystem"],
+    "DEFAULT_THROTTLE_CLASSES": ["exchange.auth.SystemRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "exchange.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Approval hall data exchange API",
+    "DESCRIPTION": "For departments' own business systems: cases, transitions, data sharing and licences.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "approvals.models.Case.State"},
+}
+# Calls per system and period unless the system has its own limit; keys' default lifetime.
+EXCHANGE_RATE = env_str("EXCHANGE_RATE", default="600/min")
+_calls, _slash, _period = EXCHANGE_RATE.partition("/")
+if not (_calls.isascii() and _calls.isdigit() and int(_calls) > 0) or _period not in {"s", "min", "h", "day"}:
+    raise ConfigError("EXCHANGE_RATE must be a number of calls per s, min, h or day, e.g. 600/min.")
+EXCHANGE_KEY_DAYS = 365
+# Idempotency records are kept this long (a repeat after that is a new request); the call log longer.
+EXCHANGE_IDEMPOTENCY_DAYS = 7
+EXCHANGE_LOG_KEEP_DAYS = 365

@@ -24,5 +24,7 @@ STORAGES = {
 }
 # Tests run tasks in-process unless a test starts a real worker (see tests/portal/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
-# Text messages are kept in portal.sms.outbox instead of being sent.
-SMS_BACKEND = "portal.sms.RecordingBackend"
+# Text messages are kept in portal.sms.outbox instead of being sent. A worker process
+# started by a test may be given another backend through the environment.
+SMS_BACKEND = os.environ.get("TEST_SMS_BACKEND", "portal.sms.RecordingBackend")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -115,7 +115,9 @@ def test_lights_and_overdue_marking_with_warnings(calendar_2026, on_day, django_
     soon.refresh_from_db()
     fine.refresh_from_db()
     assert late.is_overdue and soon.is_overdue and not fine.is_overdue
-    assert Notification.objects.filter(kind="case.overdue").exists()
+    # Each overdue case warns its assigned clerk in person, in the message centre.
+    warned = Notification.objects.filter(kind="deadline.overdue", title__contains=late.supervision_code)
+    assert set(warned.values_list("recipient_id", flat=True)) == {late.assigned_to_id}
     assert case_selectors.light(late, case_selectors.light_threshold(D(2026, 5, 15))) == "red"
 
 

@@ -161,8 +161,11 @@ def test_submission_issues_a_valid_code_and_notifies(django_capture_on_commit_ca
         case = world.submitted()
     validate_supervision_code(case.supervision_code)
     assert case.supervision_code.startswith(world.implementation.region.code)
-    assert Notification.objects.filter(recipient=world.applicant, kind="case.submit").exists()
-    assert Notification.objects.filter(recipient=world.clerk, kind="case.submit.department").exists()
+    received = Notification.objects.get(recipient=world.applicant, kind="case.received")
+    assert case.supervision_code in received.title
+    # The new application goes to the department inbox, not to each clerk in person.
+    assert Notification.objects.filter(department=world.department, kind="case.submitted").exists()
+    assert not Notification.objects.filter(recipient=world.clerk).exists()
     second = world.submitted()
     assert int(second.supervision_code[12:18]) == int(case.supervision_code[12:18]) + 1
 

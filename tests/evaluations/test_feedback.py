@@ -173,8 +173,9 @@ def test_a_bad_review_opens_a_rectification_and_tells_the_department(client, wor
     assert rectification.due_date == workdays.add_working_days(timezone.localdate(), 7)
     assert any("rectification has been opened" in text for text in message_texts(response))
     assert reverse("evaluations:rectification_detail", args=[rectification.pk]) in response.content.decode()
-    told = set(Notification.objects.filter(kind="rectification.assigned").values_list("recipient_id", flat=True))
-    assert told == {world.clerk.pk, world.reviewer.pk}
+    told = Notification.objects.filter(kind="rectification.assigned")
+    assert [(n.department, n.recipient) for n in told] == [(world.department, None)]
+    assert case.supervision_code in told.get().title
 
 
 def test_a_fair_review_opens_no_rectification(world):
@@ -351,7 +352,7 @@ def test_ask_about_an_implementation_prefilled_from_the_guide(client, world):
     )  # fmt: skip
     limit = EvaluationSettings.current().consultation_days
     assert inquiry.due_date == workdays.add_working_days(timezone.localdate(), limit)
-    assert Notification.objects.filter(kind="inquiry.consultation", recipient=world.clerk).exists()
+    assert Notification.objects.filter(kind="consultation.assigned", department=world.department).exists()
 
 
 def test_ask_about_an_own_case_or_a_department(client, world):
@@ -403,7 +404,7 @@ def test_the_department_answers_and_no_other(client, world, supervisor):
     client.post(detail, {"step": "answer", "answer-answer": "复印件即可"})
     inquiry.refresh_from_db()
     assert (inquiry.state, inquiry.answer, inquiry.answered_by) == (Inquiry.State.ANSWERED, "复印件即可", world.clerk)
-    assert Notification.objects.filter(recipient=world.applicant, kind="inquiry.consultation.answered").exists()
+    assert Notification.objects.filter(recipient=world.applicant, kind="inquiry.answered").exists()
     page = client.get(detail).content.decode()
     assert "复印件即可" in page and 'name="answer-answer"' not in page
     response = client.post(detail, {"step": "answer", "answer-answer": "再答一次"}, follow=True)
