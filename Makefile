@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run setup install migrate demo test lint check-migrations pytest messages clean
+.PHONY: run setup install migrate demo test lint check-migrations pytest e2e screenshots messages clean scan
 
 run: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST)
@@ -31,12 +31,21 @@ test: install lint check-migrations pytest
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' portal approvals departments evaluations exchange
 
 check-migrations:
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 pytest:
 	$(BIN)/pytest
+
+# Only the browser tests (tests/e2e: Playwright and /usr/bin/chromium).
+e2e: install
+	$(BIN)/pytest tests/e2e
+
+# Render the main pages of the demo city into docs/screenshots/ (zh-hans and en, desktop and phone).
+screenshots: install
+	$(PY) scripts/screenshots.py
 
 # Extract the UI strings and compile the catalogues (needs GNU gettext).
 messages: install
@@ -45,3 +54,12 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var
+
+# A wapiti3 scan of a local server (DEBUG off, the demo city, logged out); see the README.
+scan: install .venv-scan/.installed
+	$(PY) scripts/security_scan.py
+
+.venv-scan/.installed: requirements-scan.txt
+	test -x .venv-scan/bin/python || $(PYTHON) -m venv .venv-scan
+	.venv-scan/bin/python -m pip install --quiet -r requirements-scan.txt
+	touch $@

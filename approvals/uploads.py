@@ -11,7 +11,8 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -74,3 +75,52 @@ def safe_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/"))
     base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
     return base.strip(". ")[:200] or "file"
+
+
+class OversizeUpload:
+    """What a file that passed the size limit becomes: its name and the size reached, no content."""
+
+    def __init__(self, name: str, size: int, field_name: str = ""):
+        self.name, self.size, self.field_name = name, size, field_name
+        self.content_type, self.charset, self.content_type_extra = "application/octet-stream", None, {}
+
+    def seek(self, *args):
+        return 0
+
+    def read(self, *args):
+        return b""
+
+    def close(self):
+        pass
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """First upload handler: stop storing a file as soon as it passes ``UPLOAD_MAX_BYTES``.
+
+    The bytes beyond the limit are never handed to the handlers that keep files (memory or
+    temporary file); the form then refuses the file with its size. A request announcing
+    more than ``UPLOAD_REQUEST_MAX_BYTES`` is refused before its body is read at all.
+    """
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length and content_length > settings.UPLOAD_REQUEST_MAX_BYTES:
+            raise RequestDataTooBig(f"The request body of {content_length} bytes is over the limit.")
+        return None
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received, self.oversize = 0, False
+
+    def receive_data_chunk(self, raw_data, start):
+        if self.oversize:
+            return None
+        self.received += len(raw_data)
+        if self.received > settings.UPLOAD_MAX_BYTES:
+            self.oversize = True
+            return None  # the later handlers see nothing more of this file
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.oversize:
+            return OversizeUpload(self.file_name, self.received, self.field_name)
+        return None

@@ -5,6 +5,7 @@ applicant (asker), the staff of the department concerned and supervisors. Anyone
 "not found". The buttons shown are the steps the user may take now; the services decide.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -27,6 +28,7 @@ from evaluations.forms import (
     RectificationStepForm,
 )
 from evaluations.models import Inquiry, Rating, Rectification, RectificationEvent
+from portal import ratelimit
 
 STEP_LABELS = {
     "verify": gettext_lazy("Verify the review"),
@@ -234,6 +236,11 @@ def ask(request):
     form = InquiryForm(request.POST or None, asker=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if not ratelimit.hit(
+            key=f"ask:{request.user.pk}", limit=settings.ASK_RATE_LIMIT, window_seconds=settings.ASK_RATE_WINDOW
+        ):
+            form.add_error(None, _("You have sent many questions in a short time. Please wait a while and try again."))
+            return render(request, "evaluations/ask.html", {"form": form}, status=429)
         try:
             inquiry = services.inquiry_create(
                 asker=request.user,

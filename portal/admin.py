@@ -8,7 +8,7 @@ from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from portal import notifications, services
-from portal.models import Delivery, Message, Notification, User
+from portal.models import AuditEvent, Delivery, Message, Notification, User
 from portal.validators import normalize_mobile, validate_mobile
 
 
@@ -133,4 +133,24 @@ class MessageAdmin(admin.ModelAdmin):
     ]  # fmt: skip
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: nobody adds, changes or deletes a line here."""
+
+    list_display = ["at", "actor_label", "ip", "action", "object_type", "object_id", "result"]
+    list_filter = ["result", "action"]
+    search_fields = ["actor_label", "action", "object_id", "ip"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,7 +1,8 @@
 """A page cache for anonymous visitors, versioned by namespace so that a change empties it at once.
 
 Pages served from it carry no per-user data: they are only used for anonymous GET requests
-without pending flash messages, and the key includes the path, query and language.
+without pending flash messages, and the key includes the path, query, language and display
+mode (elder mode renders the same page with other classes).
 """
 
 import hashlib
@@ -11,6 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import get_language
+
+from portal.elder import elder_mode_active
 
 
 def _version_key(namespace: str) -> str:
@@ -50,7 +53,8 @@ def cache_page_for_anonymous(namespace: str, timeout: int | None = None):
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
             path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-            key = f"page:{namespace}:{page_cache_version(namespace)}:{get_language()}:{path}"
+            mode = "elder" if elder_mode_active(request) else "standard"
+            key = f"page:{namespace}:{page_cache_version(namespace)}:{get_language()}:{mode}:{path}"
             cached = cache.get(key)
             if cached is not None:
                 content, content_type = cached

@@ -1,15 +1,21 @@
-"""Template context shared by every page: the navigation for the user's roles."""
+"""Template context shared by every page: the navigation for the user's roles and the display mode."""
 
 from django.conf import settings
 
 from departments.selectors import membership_roles
+from portal.elder import elder_mode_active
 from portal.selectors import message_unread_count
 
 
 def navigation(request):
     """Return what the header needs: role flags and the unread count (two queries at most)."""
     user = getattr(request, "user", None)
-    context = {"portal_name": settings.PORTAL_NAME, "nav_roles": frozenset(), "unread_count": 0}
+    context = {
+        "portal_name": settings.PORTAL_NAME,
+        "nav_roles": frozenset(),
+        "unread_count": 0,
+        "elder_mode": elder_mode_active(request),
+    }
     if user is None or not user.is_authenticated:
         return context
     roles = membership_roles(user=user)

@@ -67,3 +67,24 @@ def seed_users() -> dict[str, User]:
         users[username] = _ensure_user(username, real_name=real_name, kind=User.Kind.INDIVIDUAL, mobile=mobile)
     users["admin"] = _ensure_user("admin", real_name="系统管理员", is_staff=True, is_superuser=True)
     return users
+
+
+# The authenticator secret of every demo staff account (two-factor log-in), published in the
+# README so that anyone trying the demo can add it to an authenticator app or use
+# ``oathtool --totp -b JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP``. Demo only.
+DEMO_TOTP_HEX = "48656c6c6f21deadbeef48656c6c6f21deadbeef"  # base32: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+
+
+def seed_totp_devices() -> int:
+    """Give every demo staff, supervisor and admin account a confirmed authenticator with the demo secret."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.two_factor import needs_second_factor
+
+    count = 0
+    for user in User.objects.filter(password__isnull=False).order_by("pk"):
+        if not needs_second_factor(user):
+            continue
+        TOTPDevice.objects.update_or_create(user=user, name="demo", defaults={"key": DEMO_TOTP_HEX, "confirmed": True})
+        count += 1
+    return count

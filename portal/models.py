@@ -76,6 +76,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("Also send important messages (decisions, supplement requests, licences) by text message."),
     )
+    elder_mode = models.BooleanField(
+        _("elder mode"), default=False, help_text=_("Show the portal in large text and high contrast.")
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -323,3 +326,37 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.actor_id} → {self.subject_id} {self.field}"
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log: who did what to which object, from where, with what result, when (UTC).
+
+    Append-only on PostgreSQL: a trigger refuses every UPDATE, and every DELETE of a row
+    younger than ``AUDIT_KEEP_DAYS`` (180), which only ``manage.py purge_audit`` removes.
+    The actor is kept by id and name, not as a foreign key, so that no change to users
+    ever has to touch the log. Personal numbers never appear in it.
+    """
+
+    class Result(models.TextChoices):
+        OK = "ok", _("Done")
+        REFUSED = "refused", _("Refused")
+        FAILED = "failed", _("Failed")
+
+    at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices, default=Result.OK)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["actor_id", "-at"], name="audit_actor_recent")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label or '-'} {self.action} {self.result}"

@@ -4,14 +4,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import two_factor, views
 
 app_patterns = (
     [
         path("", views.home, name="home"),
         path("language/<str:code>/", views.language, name="language"),
+        path("elder-mode/<str:state>/", views.elder_mode, name="elder_mode"),
         path("accounts/login/", views.LoginView.as_view(), name="login"),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("accounts/2fa/", two_factor.two_factor_verify, name="two_factor_verify"),
+        path("accounts/2fa/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
         path("accounts/register/", views.register, name="register"),
         path("accounts/register/verify/", views.register_verify, name="register_verify"),
         path("accounts/password-reset/", views.password_reset, name="password_reset"),

@@ -105,3 +105,26 @@ def mask_mobile(value: str) -> str:
     if not value:
         return ""
     return f"{value[:3]}****{value[-4:]}" if len(value) == 11 else "*" * len(value)
+
+
+class CharacterClassesValidator:
+    """A password validator for MLPS mode: at least ``min_classes`` of lower case, upper case, digits, symbols."""
+
+    CLASSES = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]")
+
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    def validate(self, password, user=None):
+        found = sum(1 for pattern in self.CLASSES if re.search(pattern, password))
+        if found < self.min_classes:
+            raise ValidationError(
+                _("The password must mix at least %(count)d of: lower-case letters, capitals, digits, symbols."),
+                code="password_too_uniform",
+                params={"count": self.min_classes},
+            )
+
+    def get_help_text(self):
+        return _("Mix at least %(count)d of: lower-case letters, capitals, digits, symbols.") % {
+            "count": self.min_classes
+        }

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from approvals import selectors as approval_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
-from portal import accounts, ratelimit, selectors, services
+from portal import accounts, elder, ratelimit, selectors, services
 from portal.cache import cache_page_for_anonymous
 from portal.forms import (
     EmailForm,
@@ -313,3 +313,30 @@ def message_read_all(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "portal:message_list"
     return redirect(target)
+
+
+def elder_mode(request, state: str):
+    """Switch elder mode (large text, high contrast) on or off and go back to the page.
+
+    A plain link like the language switcher, so that cached anonymous pages need no CSRF
+    token. The choice lasts for the session and, for a logged-in person, is kept on the account.
+    """
+    if state not in {"on", "off"}:
+        raise Http404
+    active = state == "on"
+    request.session[elder.SESSION_KEY] = active
+    if request.user.is_authenticated and request.user.elder_mode != active:
+        request.user.elder_mode = active
+        request.user.save(update_fields=["elder_mode"])
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return redirect(target)
+
+
+def lockout(request, original_response=None, credentials=None):
+    """The page django-axes answers with (HTTP 429) while a username and address are locked out."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "portal/lockout.html", {"cooloff_minutes": minutes}, status=429)

@@ -4,6 +4,7 @@ Every variable is documented in the README. A missing or malformed required valu
 stops start-up with one sentence naming it (see ``portal.config``).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -64,6 +65,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -74,14 +79,27 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.SessionLimitsMiddleware",
+    "portal.middleware.AuditMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
+
+# Benchmark mode (``make bench``, docs/benchmarks.md): the data generator and two baseline
+# views under /bench/. Never set in production.
+if env_bool("PORTAL_BENCH", default=False):
+    INSTALLED_APPS.append("bench")
+    ROOT_URLCONF = "bench.urls"
 
 TEMPLATES = [
     {
@@ -101,19 +119,95 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", sqlite_path=BASE_DIR / "var" / "portal.sqlite3")}
+# A read replica (PostgreSQL streaming replication): the supervision dashboard and
+# disclosure pages, and every read of the DailyStat store, go there (portal/routers.py);
+# everything else, and every write, stays on the primary. Tests mirror it onto default.
+if env_str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env_database("DATABASE_REPLICA_URL", sqlite_path=BASE_DIR / "var" / "portal.sqlite3"),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["portal.routers.ReplicaRouter"]
+    MIDDLEWARE.append("portal.routers.ReplicaReadMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
-AUTHENTICATION_BACKENDS = ["portal.backends.MobileOrUsernameBackend"]
+# django-axes first: it refuses a locked-out username and address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "portal.backends.MobileOrUsernameBackend"]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:me"
 LOGOUT_REDIRECT_URL = "portal:home"
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", default=8, minimum=8)
+# MLPS (等保) mode: a password also needs three of the four character classes.
+PASSWORD_MLPS_MODE = env_bool("PASSWORD_MLPS_MODE", default=False)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if PASSWORD_MLPS_MODE:
+    AUTH_PASSWORD_VALIDATORS.append(
+        {"NAME": "portal.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}}
+    )
+
+# Log-in lock-out (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is locked for AXES_COOLOFF_TIME; others, and that user from elsewhere,
+# are not, so nobody can lock another person out for good.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+
+# Sessions: 30 idle minutes end a session (the expiry moves with each request), and none
+# lives longer than SESSION_ABSOLUTE_SECONDS after log-in, however active.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", default=30 * 60, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600, minimum=300)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp): scripts, styles and everything else from this
+# site only; no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Questions and complaints one person may send per window (/ask/).
+ASK_RATE_LIMIT = env_int("ASK_RATE_LIMIT", default=10, minimum=1)
+ASK_RATE_WINDOW = 3600
+
+# Two-factor log-in (TOTP) for staff, supervisors and admins (portal/two_factor.py).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = "重庆网上行政审批大厅"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# The audit log keeps at least this long; the purge command refuses less.
+AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", default=180, minimum=180)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -131,6 +225,13 @@ MEDIA_URL = "media/"
 # Applicants' files: outside MEDIA_ROOT and the static tree, served only by permission-checked views.
 PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# A request may carry several files; one announcing more than this is refused unread.
+UPLOAD_REQUEST_MAX_BYTES = 60 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "approvals.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
@@ -145,8 +246,32 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploads on S3-compatible object storage (django-storages) once a bucket is named, so that
+# every app host sees every file: applicants' files under private/, blank forms under media/,
+# both private to the bucket and served only through the portal's views. Credentials come
+# from the standard AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the host's role).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3 = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env_str("AWS_S3_REGION_NAME", default="") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3, "location": "media"}}
+    STORAGES["private"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3, "location": "private"}}
 
 CACHES = env_redis_cache("REDIS_URL")
+# Sessions in Redis (REDIS_SESSIONS_URL, e.g. redis://127.0.0.1:6379/2): every app host sees
+# them and a page costs no database write (sessions are saved on every request, see above).
+# Give them a Redis database of their own, kept without eviction: clearing or evicting the
+# page cache must not log anybody out. Unset: sessions stay in the database.
+if env_str("REDIS_SESSIONS_URL", default=""):
+    CACHES["sessions"] = {**env_redis_cache("REDIS_SESSIONS_URL")["default"], "KEY_PREFIX": "portal-session"}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
 
 # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL (smtp://user:pass@host:587, consolemail://).
 globals().update(env_email_settings("EMAIL_URL"))
@@ -158,6 +283,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 # Anonymous catalogue and guide pages are cached this long (invalidated on any catalogue change).
 CATALOGUE_CACHE_SECONDS = 600
+# The supervision dashboard's figures are computed at most once this often per view and period
+# (0: on every request); the page says when they were computed.
+SUPERVISION_CACHE_SECONDS = env_int("SUPERVISION_CACHE_SECONDS", default=60)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -22,9 +22,19 @@ STORAGES = {
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
     },
 }
+# Supervision figures are computed afresh on every request, so each test sees its own data.
+SUPERVISION_CACHE_SECONDS = 0
 # Tests run tasks in-process unless a test starts a real worker (see tests/portal/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 # Text messages are kept in portal.sms.outbox instead of being sent. A worker process
 # started by a test may be given another backend through the environment.
 SMS_BACKEND = os.environ.get("TEST_SMS_BACKEND", "portal.sms.RecordingBackend")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Most tests sign staff in with force_login; the two-factor step has tests of its own
+# (tests/portal/test_two_factor.py) that switch it on.
+STAFF_2FA_REQUIRED = False
+
+# Tests clear the cache between cases (cache.clear() empties the whole Redis database), so
+# their sessions stay in the database; the Redis session settings have their own tests.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

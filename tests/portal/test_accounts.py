@@ -23,6 +23,13 @@ PASSWORD = "Shan-cheng-2026"
 NEW_PASSWORD = "Jie-fang-bei-88"
 
 
+def login_request():
+    """A request for ``authenticate``: django-axes checks the username and address of each attempt."""
+    from django.test import RequestFactory
+
+    return RequestFactory().post("/accounts/login/")
+
+
 @pytest.fixture(autouse=True)
 def clean_slate():
     cache.clear()
@@ -206,7 +213,7 @@ def test_individual_registers_and_is_logged_in(client):
     assert "portal.register" not in client.session
     body = client.get(reverse("portal:me")).content.decode()
     assert user.cert_masked in body and number not in body and MOBILE not in body
-    assert authenticate(username=MOBILE, password=PASSWORD) == user
+    assert authenticate(login_request(), username=MOBILE, password=PASSWORD) == user
 
 
 def test_enterprise_registers_with_its_credit_code(client):
@@ -346,7 +353,7 @@ def test_password_reset_by_sms(client):
     assert response.status_code == 302 and response.url == reverse("portal:login")
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert authenticate(username=MOBILE, password=NEW_PASSWORD) == user
+    assert authenticate(login_request(), username=MOBILE, password=NEW_PASSWORD) == user
     assert "portal.password_reset" not in client.session
 
 

@@ -9,25 +9,32 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def login_request():
+    """A request for ``authenticate``: django-axes checks the username and address of each attempt."""
+    from django.test import RequestFactory
+
+    return RequestFactory().post("/accounts/login/")
+
+
 def test_citizen_logs_in_by_mobile():
     user = UserFactory(mobile="13812345678")
-    assert authenticate(username="138 1234 5678", password="pass-word-123") == user
+    assert authenticate(login_request(), username="138 1234 5678", password="pass-word-123") == user
 
 
 def test_staff_logs_in_by_username():
     user = UserFactory(username="clerk_a", mobile=None)
-    assert authenticate(username="clerk_a", password="pass-word-123") == user
+    assert authenticate(login_request(), username="clerk_a", password="pass-word-123") == user
 
 
 def test_wrong_password_and_unknown_account_fail():
     UserFactory(mobile="13812345678")
-    assert authenticate(username="13812345678", password="wrong") is None
-    assert authenticate(username="13900000000", password="pass-word-123") is None
+    assert authenticate(login_request(), username="13812345678", password="wrong") is None
+    assert authenticate(login_request(), username="13900000000", password="pass-word-123") is None
 
 
 def test_inactive_account_cannot_log_in():
     UserFactory(mobile="13812345678", is_active=False)
-    assert authenticate(username="13812345678", password="pass-word-123") is None
+    assert authenticate(login_request(), username="13812345678", password="pass-word-123") is None
 
 
 def test_login_page_logs_in_and_rotates_the_session(client):

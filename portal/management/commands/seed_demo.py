@@ -14,7 +14,7 @@ from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
 from departments.models import StaffMembership
 from evaluations.demo import seed_feedback
 from evaluations.rollups import rebuild as rebuild_rollups
-from portal.demo import seed_users
+from portal.demo import seed_totp_devices, seed_users
 
 # username, department key (<region code>:<municipal short name>), role, staff number
 MEMBERSHIPS = [
@@ -50,6 +50,7 @@ class Command(BaseCommand):
         bundles = seed_bundles()
         seed_bundle_applications(users)
         ratings = seed_feedback(users=users)
+        seed_totp_devices()
         # Demo histories were moved back in time after the fact: recount the supervision store from them.
         rebuild_rollups()
         cases, licences = Case.objects.count(), Licence.objects.count()

@@ -1,0 +1,141 @@
+"""Two-factor log-in (TOTP, django-otp) for every staff, supervisor and admin account.
+
+After the password, such an account must enter a code from its authenticator app before it
+can open any page — the admin site included. The first time, it enrols: the page shows a QR
+code and the secret, and the first correct code confirms the device. A code is accepted once
+(django-otp keeps the last time step used, and the device row is locked while checking, so
+two requests with one code cannot both pass); failures slow down the next try.
+"""
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from departments.models import StaffMembership
+from portal import audit
+
+NEXT_SESSION_KEY = "portal.2fa_next"
+
+
+def needs_second_factor(user) -> bool:
+    """Staff, supervisors and admins: anyone with admin access or an active post in a department."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return StaffMembership.objects.filter(user=user, is_active=True).exists()
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def verify(*, user, device_id: int, code: str) -> bool:
+    """Check ``code`` against the device with its row locked: a code passes once."""
+    code = (code or "").strip().replace(" ", "")
+    if not code.isdigit() or len(code) != 6:
+        return False
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user).first()
+        return bool(device and device.verify_token(code))
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("6-digit code from your authenticator app"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}),
+    )
+
+
+class TwoFactorMiddleware:
+    """Send a signed-in account that needs a second factor, and has not given it, to the code page."""
+
+    ALLOWED = ("portal:two_factor_verify", "portal:two_factor_setup", "portal:logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            settings.STAFF_2FA_REQUIRED
+            and user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(settings.STATIC_URL)
+            and needs_second_factor(user)
+        ):
+            allowed = {reverse(name) for name in self.ALLOWED}
+            if request.path not in allowed and not request.path.startswith("/language/"):
+                if request.method == "GET":
+                    request.session[NEXT_SESSION_KEY] = request.get_full_path()
+                target = "portal:two_factor_verify" if confirmed_device(user) else "portal:two_factor_setup"
+                return redirect(target)
+        return self.get_response(request)
+
+
+def _next(request) -> str:
+    target = request.session.pop(NEXT_SESSION_KEY, "") or reverse(settings.LOGIN_REDIRECT_URL)
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return target
+
+
+@login_required
+def two_factor_verify(request):
+    """The second step of log-in: the current code of the enrolled device."""
+    device = confirmed_device(request.user)
+    if device is None:
+        return redirect("portal:two_factor_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if verify(user=request.user, device_id=device.pk, code=form.cleaned_data["code"]):
+            device.refresh_from_db()
+            otp_login(request, device)
+            audit.record("login_2fa", actor=request.user)
+            return redirect(_next(request))
+        audit.record("login_2fa_failed", actor=request.user, result="failed")
+        form.add_error("code", _("The code is wrong or was already used. Wait for the next code and try again."))
+    return render(request, "portal/two_factor_verify.html", {"form": form})
+
+
+@login_required
+def two_factor_setup(request):
+    """Enrol an authenticator app: scan the QR code (or type the secret), then confirm with a code."""
+    if confirmed_device(request.user):
+        return redirect("portal:two_factor_verify")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": _("Authenticator app")}
+    )
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if verify(user=request.user, device_id=device.pk, code=form.cleaned_data["code"]):
+            TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+            device.refresh_from_db()
+            otp_login(request, device)
+            audit.record("2fa_enrolled", actor=request.user, obj=device)
+            messages.success(request, _("Two-factor log-in is set up. You will be asked for a code at each log-in."))
+            return redirect(_next(request))
+        form.add_error("code", _("The code is wrong. Check the time on your phone and try the next code."))
+    qr = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, svgclass="totp-qr", lineclass=None)
+    secret = device.config_url.split("secret=")[1].split("&")[0]
+    context = {
+        "form": form,
+        # segno writes the whole SVG from the otpauth URL (no user input): safe to mark safe.
+        "qr": mark_safe(qr),  # noqa: S308  # nosec B308 B703
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+    return render(request, "portal/two_factor_setup.html", context)
