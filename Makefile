@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run setup install migrate demo test lint check-migrations pytest e2e screenshots messages clean scan
+.PHONY: run setup install migrate demo test lint check-migrations pytest e2e screenshots messages clean scan bench
 
 run: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST)
@@ -46,6 +46,12 @@ e2e: install
 # Render the main pages of the demo city into docs/screenshots/ (zh-hans and en, desktop and phone).
 screenshots: install
 	$(PY) scripts/screenshots.py
+
+# Generate a city (BENCH_CASES cases, default 1,000,000) in the database portal_bench, serve it
+# with gunicorn and measure every page with wrk; writes docs/benchmarks.md (needs PostgreSQL,
+# Redis and wrk). See docs/performance.md.
+bench: install
+	$(PY) bench/run.py
 
 # Extract the UI strings and compile the catalogues (needs GNU gettext).
 messages: install

@@ -16,6 +16,7 @@ from django.utils import timezone
 from approvals import workdays
 from approvals.codes import SUPERVISION_CODE_RE
 from approvals.models import Case, CaseEvent, CaseMaterial, CoReviewRequest
+from approvals.models.cases import QUEUE_STATES as QUEUE_STATE_VALUES
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
 from departments.models import StaffMembership
 
@@ -165,8 +166,7 @@ def _light_filter(name: str, threshold) -> Q:
 # --- the clerk's queue ---------------------------------------------------------------------
 
 
-QUEUE_STATES = [S.SUBMITTED, S.TRANSFERRED, S.ACCEPTED, S.SUPPLEMENT, S.UNDER_REVIEW, S.CO_REVIEW, S.SUSPENDED,
-                S.APPROVED, S.DENIED]  # fmt: skip
+QUEUE_STATES = [S(state) for state in QUEUE_STATE_VALUES]
 
 
 def encode_cursor(case: Case) -> str:
@@ -217,7 +217,8 @@ def case_queue(
     position = decode_cursor(after) if after else None
     if position:
         stamp, pk = position
-        cases = cases.filter(Q(submitted_at__gt=stamp) | Q(submitted_at=stamp, pk__gt=pk))
+        # The first condition is implied by the second; it lets the index range start at the cursor.
+        cases = cases.filter(Q(submitted_at__gte=stamp), Q(submitted_at__gt=stamp) | Q(submitted_at=stamp, pk__gt=pk))
     rows = list(
         cases.select_related("implementation", "applicant", "assigned_to", "department")
         .prefetch_related("assigned_to__memberships")

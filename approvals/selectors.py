@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.fields import ArrayField
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Func, IntegerField, Prefetch, Q, QuerySet, TextField, Value, When
 
 from approvals.codes import BASIC_CODE_RE, IMPLEMENTATION_CODE_RE
 from approvals.models import FAQ, Audience, Implementation, Item, Material, Status, Theme
+from departments.models import Department, Region
 
 FACETS = ("department", "region", "theme", "audience", "visits", "kind")
 MAX_QUERY_LENGTH = 50
@@ -56,8 +58,21 @@ def _apply_facet(queryset: QuerySet, name: str, value: str) -> QuerySet:
     raise ValueError(name)
 
 
+SHORT_TERM = 2  # terms this short are served by the character-pair index (migration 0009), longer by trigrams
+
+
+def _search_grams() -> Func:
+    """Return the expression migration 0009 indexes: every character and pair of characters of the search text."""
+    return Func(F("search_text"), function="approvals_search_grams", output_field=ArrayField(TextField()))
+
+
 def _apply_search(queryset: QuerySet, q: str) -> QuerySet:
-    for term in q.lower().split():
+    terms = q.lower().split()
+    if connection.vendor == "postgresql" and any(len(term) <= SHORT_TERM for term in terms):
+        queryset = queryset.alias(search_grams=_search_grams())
+    for term in terms:
+        if len(term) <= SHORT_TERM and connection.vendor == "postgresql":
+            queryset = queryset.filter(search_grams__contains=[term])  # lets PostgreSQL use the index
         queryset = queryset.filter(search_text__contains=term)
     return queryset
 
@@ -83,63 +98,159 @@ def catalogue_filter(filters: CatalogueFilters, *, skip: str = "") -> QuerySet[I
     return queryset
 
 
+def _ordered(queryset: QuerySet[Implementation], q: str) -> QuerySet[Implementation]:
+    """Order results: exact and prefix name matches first, then closest names, then popular items."""
+    if not q:
+        return queryset.order_by("-case_count", "code")
+    queryset = queryset.annotate(
+        rank=Case(
+            When(name=q, then=Value(0)),
+            When(name__startswith=q, then=Value(1)),
+            When(name__contains=q, then=Value(2)),
+            When(item__keywords__contains=q, then=Value(3)),
+            default=Value(4),
+            output_field=IntegerField(),
+        )
+    )
+    order = ["rank"]
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        queryset = queryset.annotate(similarity=TrigramSimilarity("name", q))
+        order.append("-similarity")
+    return queryset.order_by(*order, "region__code", "-case_count", "code")
+
+
 def catalogue_list(filters: CatalogueFilters) -> QuerySet[Implementation]:
     """Return the result list: exact and prefix name matches first, then popular items."""
     queryset = catalogue_filter(filters).select_related("item", "department", "region")
+    return _ordered(queryset, filters.q.strip())
+
+
+@dataclass(frozen=True)
+class _Place:
+    code: str
+    parent_code: str | None
+    line_code: str  # the municipal department's code for its district counterparts, else its own
+    line_name: str
+
+
+@dataclass(frozen=True)
+class _ItemFacts:
+    audience: str
+    kind: str
+    themes: tuple[tuple[str, str, int], ...]  # (slug, name, sort order)
+
+
+def _matches(name: str, value: str, place: _Place, region_code: str, item: _ItemFacts, visits: int) -> bool:
+    """Apply one facet filter to one implementation, as ``_apply_facet`` does in SQL."""
+    if name == "department":
+        return value in (place.code, place.parent_code)
+    if name == "region":
+        return region_code == value
+    if name == "theme":
+        return any(slug == value for slug, _name, _order in item.themes)
+    if name == "audience":
+        return item.audience in (value, Audience.BOTH)
+    if name == "visits":
+        return value in {"0", "1", "2"} and visits == int(value)
+    return item.kind == value  # kind
+
+
+@dataclass
+class CatalogueResult:
+    page: Page
+    facets: dict[str, list[dict]]
+
+
+def catalogue_search(filters: CatalogueFilters, *, page_number, per_page: int) -> CatalogueResult:
+    """Return one page of results and the facet counts, each facet with the other facets applied.
+
+    One ordered scan reads the ids of every published implementation matching the search
+    (without the facet filters); the facets are counted here from the few departments,
+    regions and items involved, and only the page's rows are loaded whole. A search costs
+    the same five queries whatever the number of results or facets.
+    """
     q = filters.q.strip()
-    if q:
-        queryset = queryset.annotate(
-            rank=Case(
-                When(name=q, then=Value(0)),
-                When(name__startswith=q, then=Value(1)),
-                When(name__contains=q, then=Value(2)),
-                When(item__keywords__contains=q, then=Value(3)),
-                default=Value(4),
-                output_field=IntegerField(),
-            )
+    rows = list(
+        _ordered(catalogue_filter(CatalogueFilters(q=q)), q).values_list(
+            "pk", "department_id", "region_id", "item_id", "visits"
         )
-        order = ["rank"]
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import TrigramSimilarity
+    )
+    places = {
+        pk: _Place(code, parent_code, parent_code or code, parent_name or name)
+        for pk, code, name, parent_code, parent_name in Department.objects.filter(
+            pk__in={row[1] for row in rows}
+        ).values_list("pk", "code", "name", "parent__code", "parent__name")
+    }
+    regions = {
+        pk: (code, name)
+        for pk, code, name in Region.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "code", "name")
+    }
+    item_themes: dict[int, list] = {}
+    item_rows = Item.objects.filter(pk__in={row[3] for row in rows}).values_list(
+        "pk", "audience", "kind", "themes__slug", "themes__name", "themes__sort_order"
+    )
+    facts: dict[int, tuple[str, str]] = {}
+    for pk, audience, kind, slug, name, order in item_rows:
+        facts[pk] = (audience, kind)
+        if slug is not None:
+            item_themes.setdefault(pk, []).append((slug, name, order))
+    items = {pk: _ItemFacts(audience, kind, tuple(item_themes.get(pk, ()))) for pk, (audience, kind) in facts.items()}
 
-            queryset = queryset.annotate(similarity=TrigramSimilarity("name", q))
-            order.append("-similarity")
-        return queryset.order_by(*order, "region__code", "-case_count", "code")
-    return queryset.order_by("-case_count", "code")
+    active = filters.active()
+    counters: dict[str, dict] = {name: {} for name in FACETS}
+    passing = []
+    for pk, department_id, region_id, item_id, visits in rows:
+        place, (region_code, region_name), item = places[department_id], regions[region_id], items[item_id]
+        failed = [n for n, v in active.items() if not _matches(n, v, place, region_code, item, visits)]
+        if len(failed) > 1:
+            continue
+        if not failed:
+            passing.append(pk)
+        # A facet counts the rows that pass every other facet's filter.
+        for facet in failed or FACETS:
+            if facet == "department":
+                keys = [(place.line_code, place.line_name)]
+            elif facet == "region":
+                keys = [(region_code, region_name)]
+            elif facet == "theme":
+                keys = item.themes
+            elif facet == "audience":
+                keys = [a for a in (Audience.INDIVIDUAL, Audience.ENTERPRISE) if item.audience in (a, Audience.BOTH)]
+            elif facet == "visits":
+                keys = [visits]
+            else:
+                keys = [item.kind]
+            counter = counters[facet]
+            for key in keys:
+                counter[key] = counter.get(key, 0) + 1
 
-
-def catalogue_facets(filters: CatalogueFilters) -> dict[str, list[dict]]:
-    """Return counts per facet value, each computed with the other facets applied (one query per facet)."""
-    facets: dict[str, list[dict]] = {}
-    base = {name: catalogue_filter(filters, skip=name) for name in FACETS}
-    facets["department"] = list(
-        base["department"]
-        .annotate(
-            line_code=Coalesce("department__parent__code", "department__code"),
-            line_name=Coalesce("department__parent__name", "department__name"),
-        )
-        .values("line_code", "line_name")
-        .annotate(count=Count("id"))
-        .order_by("-count", "line_name")
-    )
-    facets["region"] = list(
-        base["region"].values("region__code", "region__name").annotate(count=Count("id")).order_by("region__code")
-    )
-    facets["theme"] = list(
-        base["theme"]
-        .filter(item__themes__isnull=False)
-        .values("item__themes__slug", "item__themes__name", "item__themes__sort_order")
-        .annotate(count=Count("id", distinct=True))
-        .order_by("item__themes__sort_order")
-    )
-    audience = base["audience"].aggregate(
-        individual=Count("id", filter=Q(item__audience__in=[Audience.INDIVIDUAL, Audience.BOTH])),
-        enterprise=Count("id", filter=Q(item__audience__in=[Audience.ENTERPRISE, Audience.BOTH])),
-    )
-    facets["audience"] = [{"item__audience": key, "count": count} for key, count in audience.items() if count]
-    facets["visits"] = list(base["visits"].values("visits").annotate(count=Count("id")).order_by("visits"))
-    facets["kind"] = list(base["kind"].values("item__kind").annotate(count=Count("id")).order_by("item__kind"))
-    return facets
+    facets = {
+        "department": sorted(
+            ({"line_code": c, "line_name": n, "count": k} for (c, n), k in counters["department"].items()),
+            key=lambda f: (-f["count"], f["line_name"]),
+        ),
+        "region": sorted(
+            ({"region__code": c, "region__name": n, "count": k} for (c, n), k in counters["region"].items()),
+            key=lambda f: f["region__code"],
+        ),
+        "theme": [
+            {"item__themes__slug": slug, "item__themes__name": name, "item__themes__sort_order": order, "count": k}
+            for (slug, name, order), k in sorted(counters["theme"].items(), key=lambda e: (e[0][2], e[0][0]))
+        ],
+        "audience": [
+            {"item__audience": key, "count": counters["audience"][key]}
+            for key in (Audience.INDIVIDUAL, Audience.ENTERPRISE)
+            if counters["audience"].get(key)
+        ],
+        "visits": [{"visits": v, "count": k} for v, k in sorted(counters["visits"].items())],
+        "kind": [{"item__kind": v, "count": k} for v, k in sorted(counters["kind"].items())],
+    }
+    page = Paginator(passing, per_page).get_page(page_number)
+    loaded = Implementation.objects.select_related("item", "department", "region").in_bulk(page.object_list)
+    page.object_list = [loaded[pk] for pk in page.object_list]
+    return CatalogueResult(page=page, facets=facets)
 
 
 def implementation_get_published(*, code: str) -> Implementation | None:

@@ -64,12 +64,12 @@ def catalogue(request):
         match = selectors.code_lookup(filters.q)
         if match is not None:
             return redirect(match)
-    page = Paginator(selectors.catalogue_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    result = selectors.catalogue_search(filters, page_number=request.GET.get("page"), per_page=PAGE_SIZE)
     params = {"q": filters.q, **filters.active()}
     context = {
         "filters": filters,
-        "page": page,
-        "facet_groups": _facet_links(filters, selectors.catalogue_facets(filters)),
+        "page": result.page,
+        "facet_groups": _facet_links(filters, result.facets),
         "query_string": urlencode({k: v for k, v in params.items() if v}),
         "themes": selectors.theme_list(),
     }

@@ -7,15 +7,19 @@ table is the look-up of one case by its supervision code.
 
 import csv
 import datetime
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from approvals.models import Implementation
 from departments.decorators import membership_required
@@ -26,6 +30,7 @@ from portal.cache import cache_page_for_anonymous
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366  # bounds the daily chart of a very long period
 RANKING_ON_OVERVIEW = 10
+BREAKDOWN_PAGE_SIZE = 50
 SATISFACTION_CHART_DEPARTMENTS = 30
 DISCLOSURE_MONTHS = 12
 DISCLOSURE_CACHE_SECONDS = 600
@@ -205,17 +210,26 @@ def _satisfaction_chart(department_rows: list[dict]) -> dict:
     }
 
 
-@membership_required("supervisor")
-def overview(request):
-    """Show a period's figures, a breakdown with drill-down and CSV export, charts and the performance ranking."""
-    period = period_from(request)
-    by = request.GET.get("by", "department")
-    by = by if by in selectors.BREAKDOWNS else "department"
-    scope = _scope(request)
-    codes = {key: found.code for key, found in scope.items()}
+def _figures_cached(key: str, compute):
+    """Return ``compute()``, kept ``SUPERVISION_CACHE_SECONDS`` under ``key`` (0: always computed).
+
+    The figures of a period come from tens of thousands of DailyStat rows in a large city;
+    supervisors watching the dashboard share one computation a minute instead of one each.
+    """
+    seconds = settings.SUPERVISION_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    key = f"supervision:{get_language()}:{hashlib.sha256(key.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, seconds)
+    return found
+
+
+def _overview_figures(*, by: str, period: Period, scope: dict, codes: dict, page_number) -> dict:
+    """Compute what the dashboard shows: one page of the breakdown, totals, charts and the ranking's top."""
     rows = selectors.breakdown(by=by, start=period.start, end=period.end, **scope)
-    if request.GET.get("format") == "csv":
-        return _csv(rows, by=by, period=period)
     region = scope.get("region")
     if by == "department" and set(scope) <= {"region"}:
         department_rows = rows
@@ -226,8 +240,42 @@ def overview(request):
         start=period.start, end=period.end, department_rows=department_rows if region is None else None
     )
     totals = selectors.figures(rows=rows)
+    page = Paginator(rows, BREAKDOWN_PAGE_SIZE).get_page(page_number)
+    return {
+        "rows": _table(list(page.object_list), by, period, codes),
+        "page_number": page.number,
+        "num_pages": page.paginator.num_pages,
+        "row_count": len(rows),
+        "totals": totals,
+        "total_cells": [cell(totals[key], kind) for key, _label, kind in COLUMNS],
+        "daily_chart": _daily_chart(day_rows, period),
+        "day_rows": day_rows,
+        "satisfaction_chart": _satisfaction_chart(department_rows),
+        "ranking": selectors.Ranking(rows=ranking.rows[:RANKING_ON_OVERVIEW], weights=ranking.weights),
+        "ranking_count": len(ranking.rows),
+        "overdue_rectifications": selectors.overdue_rectification_count(),
+        "computed_at": timezone.now(),
+    }
+
+
+@membership_required("supervisor")
+def overview(request):
+    """Show a period's figures, a breakdown with drill-down and CSV export, charts and the performance ranking."""
+    period = period_from(request)
+    by = request.GET.get("by", "department")
+    by = by if by in selectors.BREAKDOWNS else "department"
+    scope = _scope(request)
+    codes = {key: found.code for key, found in scope.items()}
+    if request.GET.get("format") == "csv":
+        return _csv(selectors.breakdown(by=by, start=period.start, end=period.end, **scope), by=by, period=period)
+    page_number = request.GET.get("page") or 1
+    figures = _figures_cached(
+        f"overview:{by}:{period.start}:{period.end}:{sorted(codes.items())}:{page_number}",
+        lambda: _overview_figures(by=by, period=period, scope=scope, codes=codes, page_number=page_number),
+    )
     keep = {"by": by, **codes}
     context = {
+        **figures,
         "period": period,
         "quick_periods": quick_periods(period, **keep),
         "keep": [(key, value) for key, value in keep.items() if value],
@@ -237,17 +285,11 @@ def overview(request):
         "scope": scope,
         "clear_scope_url": period.query(by=by),
         "columns": [label for _key, label, _kind in COLUMNS],
-        "rows": _table(rows, by, period, codes),
-        "totals": totals,
-        "overdue_rectifications": selectors.overdue_rectification_count(),
-        "total_cells": [cell(totals[key], kind) for key, _label, kind in COLUMNS],
+        "ranking_rows": figures["ranking"].rows,
         "csv_url": period.query(by=by, format="csv", **codes),
-        "daily_chart": _daily_chart(day_rows, period),
-        "day_rows": day_rows,
-        "satisfaction_chart": _satisfaction_chart(department_rows),
-        "ranking": ranking,
-        "ranking_rows": ranking.rows[:RANKING_ON_OVERVIEW],
+        "page_query": period.query(by=by, **codes),
         "performance_url": reverse("evaluations:performance") + period.query(),
+        "supervision_cache_seconds": settings.SUPERVISION_CACHE_SECONDS,
     }
     return render(request, "evaluations/dashboard.html", context)
 
@@ -256,7 +298,10 @@ def overview(request):
 def performance(request):
     """Rank every department active in the period by its performance score, with the method."""
     period = period_from(request)
-    ranking = selectors.performance(start=period.start, end=period.end)
+    ranking = _figures_cached(
+        f"performance:{period.start}:{period.end}",
+        lambda: selectors.performance(start=period.start, end=period.end),
+    )
     context = {
         "period": period,
         "quick_periods": quick_periods(period),

@@ -54,17 +54,21 @@ def cache_page_for_anonymous(namespace: str, timeout: int | None = None):
                 return view(request, *args, **kwargs)
             path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
             mode = "elder" if elder_mode_active(request) else "standard"
-            key = f"page:{namespace}:{page_cache_version(namespace)}:{get_language()}:{mode}:{path}"
-            cached = cache.get(key)
-            if cached is not None:
-                content, content_type = cached
+            key = f"page:{namespace}:{get_language()}:{mode}:{path}"
+            # One round trip reads the namespace's version and the page, stored with the version
+            # it was rendered at: a page from before the last change is never served.
+            found = cache.get_many([_version_key(namespace), key])
+            version = found.get(_version_key(namespace)) or page_cache_version(namespace)
+            cached = found.get(key)
+            if cached is not None and cached[0] == version:
+                _version, content, content_type = cached
                 return HttpResponse(content, content_type=content_type)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.streaming and not response.cookies:
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
                 seconds = settings.CATALOGUE_CACHE_SECONDS if timeout is None else timeout
-                cache.set(key, (response.content, response["Content-Type"]), seconds)
+                cache.set(key, (version, response.content, response["Content-Type"]), seconds)
             return response
 
         return wrapper

@@ -91,6 +91,13 @@ class ReviewStep(models.Model):
         return f"{self.order}. {self.name}"
 
 
+# The states a case waits in on a department's desk (the clerk's default queue).
+QUEUE_STATES = [
+    "submitted", "transferred", "accepted", "supplement_requested", "under_review", "co_review", "suspended",
+    "approved", "denied",
+]  # fmt: skip
+
+
 class Case(models.Model):
     """An application and everything that happens to it, found by its supervision code."""
 
@@ -189,6 +196,12 @@ class Case(models.Model):
             models.Index(fields=["receiving_department", "submitted_at", "id"], name="case_received_queue"),
             models.Index(fields=["applicant", "-created_at"], name="case_applicant_recent"),
             models.Index(fields=["state", "due_date"], name="case_state_due"),
+            # The desk's default queue (every open state), read in order a page at a time: no sort.
+            models.Index(
+                fields=["department", "submitted_at", "id"],
+                condition=Q(state__in=QUEUE_STATES),
+                name="case_queue_open",
+            ),
         ]
 
     def __str__(self):
