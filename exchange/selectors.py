@@ -95,7 +95,7 @@ def licence_list_for_system(*, system: BusinessSystem) -> QuerySet[Licence]:
     """Return the licences the system's department issued, in the hall or published through the API."""
     return (
         Licence.objects.filter(issuing_department_id=system.department_id)
-        .select_related("licence_type", "issuing_department")
+        .select_related("licence_type", "issuing_department", "case")
         .order_by("created_at", "id")
     )
 
