@@ -34,7 +34,3 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Most tests sign staff in with force_login; the two-factor step has tests of its own
 # (tests/portal/test_two_factor.py) that switch it on.
 STAFF_2FA_REQUIRED = False
-
-# Tests clear the cache between cases (cache.clear() empties the whole Redis database), so
-# their sessions stay in the database; the Redis session settings have their own tests.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"

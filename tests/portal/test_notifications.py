@@ -256,7 +256,7 @@ def test_cross_department_steps_go_to_the_department_inboxes(django_capture_on_c
     assert "case.transferred" in _told(recipient=world.applicant)
 
 
-def test_deadline_warnings_go_to_the_clerk_and_the_department_head(on_day_factory=None):
+def test_deadline_warnings_go_to_the_clerk_and_the_department_head():
     import datetime
 
     from approvals.models import Case
