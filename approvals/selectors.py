@@ -1,15 +1,20 @@
 """Reads of the catalogue: browsing with facets, search, the guide page and headline figures."""
 
+import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, Func, IntegerField, Prefetch, Q, QuerySet, TextField, Value, When
 
 from approvals.codes import BASIC_CODE_RE, IMPLEMENTATION_CODE_RE
 from approvals.models import FAQ, Audience, Implementation, Item, Material, Status, Theme
+from approvals.signals import CATALOGUE_CACHE
 from departments.models import Department, Region
+from portal.cache import page_cache_version
 
 FACETS = ("department", "region", "theme", "audience", "visits", "kind")
 MAX_QUERY_LENGTH = 50
@@ -166,10 +171,31 @@ class CatalogueResult:
 def catalogue_search(filters: CatalogueFilters, *, page_number, per_page: int) -> CatalogueResult:
     """Return one page of results and the facet counts, each facet with the other facets applied.
 
+    The ordered ids of every match and the facet counts depend only on the search and the
+    filters, not on who asks or which page: they are kept in the cache for
+    ``CATALOGUE_CACHE_SECONDS`` under the catalogue's version, so any change to the catalogue
+    is seen at once (approvals/signals.py) and the popularity order at most that late. A page
+    then costs one query, for its own rows.
+    """
+    asked = hashlib.sha256(repr((filters.q.strip(), sorted(filters.active().items()))).encode()).hexdigest()
+    key = f"search:{page_cache_version(CATALOGUE_CACHE)}:{asked}"
+    found = cache.get(key)
+    if found is None:
+        found = _search_matches(filters)
+        cache.set(key, found, settings.CATALOGUE_CACHE_SECONDS)
+    passing, facets = found
+    page = Paginator(passing, per_page).get_page(page_number)
+    loaded = Implementation.objects.select_related("item", "department", "region").in_bulk(page.object_list)
+    page.object_list = [loaded[pk] for pk in page.object_list if pk in loaded]
+    return CatalogueResult(page=page, facets=facets)
+
+
+def _search_matches(filters: CatalogueFilters) -> tuple[list[int], dict[str, list[dict]]]:
+    """Return the ordered ids of the implementations matching ``filters`` and the facet counts.
+
     One ordered scan reads the ids of every published implementation matching the search
     (without the facet filters); the facets are counted here from the few departments,
-    regions and items involved, and only the page's rows are loaded whole. A search costs
-    the same five queries whatever the number of results or facets.
+    regions and items involved: four queries whatever the number of results or facets.
     """
     q = filters.q.strip()
     rows = list(
@@ -247,10 +273,7 @@ def catalogue_search(filters: CatalogueFilters, *, page_number, per_page: int) -
         "visits": [{"visits": v, "count": k} for v, k in sorted(counters["visits"].items())],
         "kind": [{"item__kind": v, "count": k} for v, k in sorted(counters["kind"].items())],
     }
-    page = Paginator(passing, per_page).get_page(page_number)
-    loaded = Implementation.objects.select_related("item", "department", "region").in_bulk(page.object_list)
-    page.object_list = [loaded[pk] for pk in page.object_list]
-    return CatalogueResult(page=page, facets=facets)
+    return passing, facets
 
 
 def implementation_get_published(*, code: str) -> Implementation | None:

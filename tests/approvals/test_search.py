@@ -104,3 +104,30 @@ def test_the_city_level_implementation_comes_before_district_ones(client, catalo
     response = client.get(reverse("approvals:catalogue"), {"q": "护照"})
     regions = [implementation.region.code for implementation in response.context["page"].object_list]
     assert regions == [passport.region.code, district.code]
+
+
+def test_a_repeated_search_is_answered_from_the_cache_and_a_change_is_seen_at_once(client, catalogue):
+    from django.test.utils import CaptureQueriesContext
+
+    from approvals.selectors import CatalogueFilters, catalogue_search
+
+    filters = CatalogueFilters(q="食品")
+    first = catalogue_search(filters, page_number=1, per_page=20)
+    with CaptureQueriesContext(connection) as context:
+        again = catalogue_search(filters, page_number=1, per_page=20)
+    assert len(context.captured_queries) == 1  # the page's own rows
+    assert [i.pk for i in again.page.object_list] == [i.pk for i in first.page.object_list]
+    assert again.facets == first.facets
+
+    renamed = catalogue["药品零售企业经营许可"]
+    renamed.name = "食品药品零售经营许可"
+    renamed.save()
+    names = [i.name for i in catalogue_search(filters, page_number=1, per_page=20).page.object_list]
+    assert "食品药品零售经营许可" in names
+
+    # Other filters and other words are other entries.
+    department = catalogue["食品经营许可"].department.code
+    narrowed = catalogue_search(CatalogueFilters(q="食品", department=department), page_number=1, per_page=20)
+    assert "食品药品零售经营许可" not in [i.name for i in narrowed.page.object_list]
+    assert search(client, "护照") == ["普通护照签发"]
+
