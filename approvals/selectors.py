@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, Func, IntegerField, Prefetch, Q, QuerySet, TextField, Value, When
+from django.utils.functional import SimpleLazyObject
 
 from approvals.codes import BASIC_CODE_RE, IMPLEMENTATION_CODE_RE
 from approvals.models import FAQ, Audience, Implementation, Item, Material, Status, Theme
@@ -166,6 +167,7 @@ def _matches(name: str, value: str, place: _Place, region_code: str, item: _Item
 class CatalogueResult:
     page: Page
     facets: dict[str, list[dict]]
+    key: str = ""  # names this search's matches in the cache; pages use it for their fragments
 
 
 def catalogue_search(filters: CatalogueFilters, *, page_number, per_page: int) -> CatalogueResult:
@@ -175,7 +177,7 @@ def catalogue_search(filters: CatalogueFilters, *, page_number, per_page: int) -
     filters, not on who asks or which page: they are kept in the cache for
     ``CATALOGUE_CACHE_SECONDS`` under the catalogue's version, so any change to the catalogue
     is seen at once (approvals/signals.py) and the popularity order at most that late. A page
-    then costs one query, for its own rows.
+    then costs one query, for its own rows, made only if they are used.
     """
     asked = hashlib.sha256(repr((filters.q.strip(), sorted(filters.active().items()))).encode()).hexdigest()
     key = f"search:{page_cache_version(CATALOGUE_CACHE)}:{asked}"
@@ -185,9 +187,15 @@ def catalogue_search(filters: CatalogueFilters, *, page_number, per_page: int) -
         cache.set(key, found, settings.CATALOGUE_CACHE_SECONDS)
     passing, facets = found
     page = Paginator(passing, per_page).get_page(page_number)
-    loaded = Implementation.objects.select_related("item", "department", "region").in_bulk(page.object_list)
-    page.object_list = [loaded[pk] for pk in page.object_list if pk in loaded]
-    return CatalogueResult(page=page, facets=facets)
+    ids = page.object_list
+
+    def rows() -> list[Implementation]:
+        loaded = Implementation.objects.select_related("item", "department", "region").in_bulk(ids)
+        return [loaded[pk] for pk in ids if pk in loaded]
+
+    # Loaded when first used: a page whose result list is drawn from the fragment cache needs no query.
+    page.object_list = SimpleLazyObject(rows)
+    return CatalogueResult(page=page, facets=facets, key=key)
 
 
 def _search_matches(filters: CatalogueFilters) -> tuple[list[int], dict[str, list[dict]]]:

@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 
 from approvals import selectors
@@ -69,7 +71,11 @@ def catalogue(request):
     context = {
         "filters": filters,
         "page": result.page,
-        "facet_groups": _facet_links(filters, result.facets),
+        # The facets and the result list are drawn once per search, page and language and then
+        # kept as fragments (item_list.html) under the search's key, which changes with the catalogue.
+        "search_key": result.key,
+        "fragment_seconds": settings.CATALOGUE_CACHE_SECONDS,
+        "facet_groups": SimpleLazyObject(lambda: _facet_links(filters, result.facets)),
         "query_string": urlencode({k: v for k, v in params.items() if v}),
         "themes": selectors.theme_list(),
     }
