@@ -10,8 +10,9 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from approvals import workdays
 from approvals.codes import SUPERVISION_CODE_RE
@@ -242,23 +243,48 @@ def co_review_inbox(*, access: Access) -> QuerySet[CoReviewRequest]:
 # --- tracking ------------------------------------------------------------------------------
 
 
-def case_track(*, code: str, mobile_last4: str) -> Case | None:
+@dataclass(frozen=True)
+class TrackedCase:
+    """A case found by tracking: ``version`` changes whenever what the result shows may change,
+    and ``case``, with its timeline, is loaded only when the result is drawn afresh."""
+
+    pk: int
+    version: str
+    case: Case
+
+
+def _case_for_tracking(pk: int) -> Case:
+    return (
+        Case.objects.select_related("implementation", "department")
+        .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.select_related("actor_department")))
+        .get(pk=pk)
+    )
+
+
+def case_track(*, code: str, mobile_last4: str) -> TrackedCase | None:
     """Return the case for a supervision code and the last 4 digits of its applicant's mobile, or None.
 
-    A wrong pair and an unknown code give the same None.
+    A wrong pair and an unknown code give the same None. One query by the unique code checks the
+    pair and reads the case's version (its last change and last timeline event).
     """
     code = (code or "").strip().upper()
     if not SUPERVISION_CODE_RE.match(code) or not (mobile_last4.isdigit() and len(mobile_last4) == 4):
         return None
-    case = (
+    last_event = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    row = (
         Case.objects.filter(supervision_code=code)
-        .select_related("implementation", "department", "applicant")
-        .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.select_related("actor_department")))
+        .annotate(last_event=Subquery(last_event))
+        .values_list("pk", "updated_at", "last_event", "applicant__mobile")
         .first()
     )
-    if case is None or not (case.applicant.mobile or "").endswith(mobile_last4):
+    if row is None or not (row[3] or "").endswith(mobile_last4):
         return None
-    return case
+    pk, updated_at, last_event_id, _mobile = row
+    return TrackedCase(
+        pk=pk,
+        version=f"{pk}:{updated_at.timestamp()}:{last_event_id}",
+        case=SimpleLazyObject(lambda: _case_for_tracking(pk)),
+    )
 
 
 def membership_departments(access: Access) -> list:
@@ -275,12 +301,17 @@ def calendar_warning() -> list[int]:
 
 
 def colleagues(*, case: Case) -> list:
-    """Return the staff of the handling department a case can be assigned to, with their staff numbers."""
+    """Return the staff of the handling department a case can be assigned to, with their staff numbers.
+
+    The service accounts of the department's business systems (exchange app) hold a post too, but
+    they take cases only through the API: they are not offered here.
+    """
     return list(
         StaffMembership.objects.filter(
             department_id=case.department_id,
             is_active=True,
             role__in=[r for r in StaffMembership.Role.values if r != "supervisor"],
+            user__business_system__isnull=True,
         )
         .select_related("user")
         .order_by("staff_number")

@@ -39,6 +39,8 @@ from portal.validators import normalize_mobile
 # Tracking look-ups per client address and window (a wrong pair costs as much as a right one).
 TRACK_LIMIT = 10
 TRACK_WINDOW_SECONDS = 600
+# A case's tracking result is drawn once per version of the case and language (track.html).
+TRACK_RESULT_SECONDS = 600
 
 
 def _application_form(request, implementation, *, applicant, draft=None, data=None, files=None):
@@ -176,7 +178,6 @@ def case_receipt(request, pk: int):
 
 def track(request):
     """Anyone with the code and the last four digits of the applicant's mobile sees status and a masked timeline."""
-    case = None
     form = TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not ratelimit.hit(
@@ -185,14 +186,18 @@ def track(request):
             messages.error(request, _("Too many look-ups from this address. Try again in 10 minutes."))
             return render(request, "approvals/track.html", {"form": form}, status=429)
         pair = {"code": form.cleaned_data["code"], "mobile_last4": form.cleaned_data["mobile_last4"]}
-        case = cases.case_track(**pair)
-        bundle_application = None if case else bundle_services.bundle_track(**pair)
-        if case is None and bundle_application is None:
+        tracked = cases.case_track(**pair)
+        bundle_application = None if tracked else bundle_services.bundle_track(**pair)
+        if tracked is None and bundle_application is None:
             form.add_error(None, _("No case matches this code and these digits."))
-        return render(
-            request, "approvals/track.html", {"form": form, "case": case, "bundle_application": bundle_application}
-        )
-    return render(request, "approvals/track.html", {"form": form, "case": case})
+        context = {
+            "form": form,
+            "tracked": tracked,
+            "bundle_application": bundle_application,
+            "fragment_seconds": TRACK_RESULT_SECONDS,
+        }
+        return render(request, "approvals/track.html", context)
+    return render(request, "approvals/track.html", {"form": form, "tracked": None})
 
 
 def _action_forms(case: Case, actions, data=None):

@@ -700,6 +700,8 @@ def case_assign(*, case_id: int, actor, assignee) -> Case:
             raise WorkflowError(_("Only staff of the handling department can assign its cases."))
         if _membership(assignee, case.department_id, {*TRANSITIONS["accept"].roles}) is None:
             raise WorkflowError(_("The assignee does not work in the handling department."))
+        if assignee != actor and hasattr(assignee, "business_system"):
+            raise WorkflowError(_("A business system's account takes cases only through the data exchange."))
         if case.state not in {S.SUBMITTED, S.TRANSFERRED, S.ACCEPTED, S.UNDER_REVIEW, S.CO_REVIEW, S.SUSPENDED,
                               S.SUPPLEMENT, S.APPROVED, S.DENIED}:  # fmt: skip
             raise WorkflowError(_("A closed case cannot be assigned."))

@@ -156,13 +156,33 @@ def test_tracking_shows_status_and_a_masked_timeline(client):
     url = reverse("approvals:track")
     response = client.post(url, {"code": case.supervision_code, "mobile_last4": world.applicant.mobile[-4:]})
     body = response.content.decode()
-    assert response.context["case"] == case
+    assert response.context["tracked"].case == case
     assert "内部意见" not in body  # comments and staff names stay inside
     assert world.clerk.real_name not in body
     wrong = client.post(url, {"code": case.supervision_code, "mobile_last4": "0000"})
     unknown = client.post(url, {"code": "500000261127999999X", "mobile_last4": world.applicant.mobile[-4:]})
-    assert wrong.context["case"] is None and unknown.context["case"] is None
+    assert wrong.context["tracked"] is None and unknown.context["tracked"] is None
     assert wrong.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
+
+
+def test_tracking_draws_a_result_once_per_version_of_the_case(client):
+    world = World()
+    case = world.submitted()
+    url = reverse("approvals:track")
+    pair = {"code": case.supervision_code, "mobile_last4": world.applicant.mobile[-4:]}
+    first = client.post(url, pair).content.decode()
+    with CaptureQueriesContext(connection) as context:
+        again = client.post(url, pair).content.decode()
+    assert len(context.captured_queries) == 1  # the case's version, by its code: the result is kept
+    assert again[again.index('id="result-heading"') :] == first[first.index('id="result-heading"') :]
+
+    accepted = services.case_accept(case_id=case.pk, actor=world.clerk)
+    body = client.post(url, pair).content.decode()
+    assert accepted.get_state_display() in body and accepted.due_date.strftime("%Y-%m-%d") in body
+    assert body.count('class="timeline-item"') == first.count('class="timeline-item"') + 1
+
+    client.get(reverse("portal:language", args=["en"]) + "?next=/")
+    assert "Due by" in client.post(url, pair).content.decode()
 
 
 def test_tracking_is_rate_limited(client):

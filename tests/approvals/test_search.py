@@ -134,7 +134,6 @@ def test_a_repeated_search_is_answered_from_the_cache_and_a_change_is_seen_at_on
     assert search(client, "护照") == ["普通护照签发"]
 
 
-
 def test_the_search_page_keeps_its_facets_and_results_as_fragments_per_language(client, catalogue):
     from django.test.utils import CaptureQueriesContext
 

@@ -217,3 +217,18 @@ def test_a_supplement_request_names_the_materials_asked_for(api, world):
         {"material": material.pk, "name": material.name, "reason": "模糊"},
         {"material": None, "name": "委托书", "reason": ""},
     ]
+
+
+def test_the_desk_does_not_offer_a_system_account_as_assignee(client, api, world, system):
+    from approvals.case_selectors import colleagues
+    from approvals.services import cases as services
+
+    case = world.accepted()
+    offered = {membership.user_id for membership in colleagues(case=case)}
+    assert world.clerk.pk in offered and system.service_user_id not in offered
+    with pytest.raises(services.WorkflowError):
+        services.case_assign(case_id=case.pk, actor=world.clerk, assignee=system.service_user)
+    client.force_login(world.clerk)
+    client.post(reverse("approvals:case_assign", args=[case.pk]), {"assignee": system.service_user_id})
+    case.refresh_from_db()
+    assert case.assigned_to != system.service_user
