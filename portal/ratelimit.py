@@ -1,6 +1,7 @@
 """Fixed-window rate limits kept in the cache, for anonymous look-ups and code requests."""
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 
 def client_ip(request) -> str:
@@ -9,7 +10,22 @@ def client_ip(request) -> str:
 
 
 def hit(*, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt under ``key``; return False once more than ``limit`` were made in the window."""
+    """Count one attempt under ``key``; return False once more than ``limit`` were made in the window.
+
+    On Redis the window is opened and the attempt counted in one round trip (``SET NX EX`` and
+    ``INCR`` in one transaction); other caches take up to three calls.
+    """
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        cache_key = cache.make_and_validate_key(f"ratelimit:{key}")
+        # Django's RedisCache keeps its client behind ``_cache``; integers are stored as plain
+        # Redis integers, so ``cache.get`` reads the count back.
+        client = cache._cache.get_client(cache_key, write=True)
+        pipeline = client.pipeline(transaction=True)
+        pipeline.set(cache_key, 0, ex=window_seconds, nx=True)
+        pipeline.incr(cache_key)
+        _opened, attempts = pipeline.execute()
+        return attempts <= limit
     cache_key = f"ratelimit:{key}"
     cache.add(cache_key, 0, window_seconds)
     try:

@@ -733,7 +733,7 @@ def case_mark_overdue(*, batch_size: int = 1000) -> dict:
     near = calendar.add(day, 2)
     running = Case.objects.filter(state__in=CLOCK_RUNNING, due_date__isnull=False)
     newly = list(running.filter(due_date__lt=day, is_overdue=False).values_list("pk", flat=True)[:batch_size])
-    Case.objects.filter(pk__in=newly).update(is_overdue=True)
+    Case.objects.filter(pk__in=newly).update(is_overdue=True, updated_at=timezone.now())
     warned = 0
     for case in running.filter(due_date__lte=near).select_related("assigned_to", "department", "implementation")[
         :batch_size
