@@ -18,6 +18,7 @@ from departments.models import Department, StaffMembership
 from exchange.keys import key_digest, new_key
 from exchange.models import ApiCallLog, ApiKey, BusinessSystem, IdempotencyRecord
 from portal.models import User
+from portal.services import notify
 from portal.validators import mask_id_number, normalize_credit_code, normalize_id_number
 
 # The service account's post: a reviewer may accept, refuse, ask for supplements, decide and
@@ -201,7 +202,7 @@ def licence_publish(
             )
         try:
             with transaction.atomic():
-                return Licence.objects.create(
+                licence = Licence.objects.create(
                     licence_type=licence_type, number=number, holder=holder, holder_name=holder_name,
                     holder_cert_masked=cert_masked, issuing_department_id=system.department_id, issued_on=issued_on,
                     valid_until=valid_until, data=data or {}, source=system.code, **own_code,
@@ -210,3 +211,18 @@ def licence_publish(
             raise ExchangeError(
                 _("A licence of this type with this number already exists."), code="duplicate_licence"
             ) from None
+        if holder is not None:
+            notify(
+                "licence.published",
+                recipient=holder,
+                context={
+                    "type": licence_type.name,
+                    "number": number,
+                    "department": system.department.name,
+                    "date": issued_on.isoformat(),
+                    "verification_code": licence.verification_code,
+                },
+                link=licence.get_absolute_url(),
+                event_key=f"licence:{licence.pk}:published",
+            )
+        return licence

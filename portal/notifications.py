@@ -48,6 +48,7 @@ KINDS = [
     Kind("licence.issued", _("Licence issued"), PERSON, sms=True),
     Kind("licence.expiring", _("Licence about to expire"), PERSON, sms=True),
     Kind("licence.revoked", _("Licence revoked"), PERSON, sms=True),
+    Kind("licence.published", _("Licence added to the wallet"), PERSON),
     Kind("rating.invite", _("Invitation to rate the service"), PERSON, sms=True),
     Kind("rating.reminder", _("Reminder to rate the service"), PERSON),
     Kind("inquiry.answered", _("Consultation or complaint answered"), PERSON),

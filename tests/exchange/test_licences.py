@@ -66,6 +66,25 @@ def test_the_holder_is_linked_to_the_account_with_the_same_certificate_number(ap
     assert number not in response.content.decode()
 
 
+def test_the_holder_is_told_the_licence_is_in_their_wallet_and_nobody_else_is(
+    api, world, licence_type, django_capture_on_commit_callbacks
+):
+    from portal.models import Message, Notification
+
+    number = make_id_number()
+    holder = UserFactory(cert=("resident_id", number))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(LICENCES, body(holder_cert_type="resident_id", holder_cert_number=number), format="json")
+    licence = Licence.objects.get(pk=response.json()["id"])
+    notification = Notification.objects.get(kind="licence.published")
+    assert notification.recipient == holder and notification.link == licence.get_absolute_url()
+    assert "JY15001032026000001" in notification.title and licence.verification_code in notification.body
+    assert Message.objects.filter(recipient=holder, notification=notification).count() == 1
+
+    api.post(LICENCES, body(number="JY15001032026000002"), format="json")  # no hall account to tell
+    assert Notification.objects.filter(kind="licence.published").count() == 1
+
+
 def test_a_duplicate_number_is_409(api, world, licence_type):
     assert api.post(LICENCES, body(), format="json").status_code == 201
     assert_error(api.post(LICENCES, body(), format="json"), 409, "duplicate_licence")
