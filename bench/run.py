@@ -234,7 +234,7 @@ def pages(targets: dict) -> list[Page]:
     ]  # fmt: skip
     for length, paths in targets["search"].items():
         result.append(
-            Page(f"search{length}", f"Search, {length}-character queries (logged in, not cached)",
+            Page(f"search{length}", f"Search, {length}-character queries (logged in, no page cache)",
                  [line("GET", p, "", search_cookie) for p in paths], "B1", max_p95_ms=50)
         )  # fmt: skip
     result += [
