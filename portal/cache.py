@@ -130,6 +130,7 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         namespace = self._namespace(request)
         if namespace is not None:
+            request.get_host()  # a host outside ALLOWED_HOSTS is refused (400) here as further down
             language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
             if language not in self.languages:
                 language = settings.LANGUAGE_CODE

@@ -117,3 +117,11 @@ def test_pages_that_are_not_cached_are_never_answered_early():
     second = Client().get(track)
     assert not _served_early(second)
     assert not _served_early(Client().get("/no-such-page/"))
+
+
+def test_a_host_outside_allowed_hosts_is_refused_even_for_a_cached_page():
+    implementation = ImplementationFactory()
+    url = implementation.get_absolute_url()
+    Client().get(url)
+    assert _served_early(Client().get(url))
+    assert Client().get(url, HTTP_HOST="evil.example").status_code == 400
