@@ -27,6 +27,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
+from portal import audit
 from portal.models import User
 from portal.sms import send_sms
 from portal.validators import normalize_mobile, validate_mobile
@@ -281,6 +282,20 @@ def account_password_set(*, user: User, password: str) -> User:
         locked.set_password(password)
         locked.save(update_fields=["password"])
     logger.info("accounts: user %s changed the password", locked.pk)
+    return locked
+
+
+def account_end_other_sessions(*, user: User) -> User:
+    """End every session of ``user`` by raising the session generation; return the saved row.
+
+    The caller keeps its own session with ``update_session_auth_hash``.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.session_epoch += 1
+        locked.save(update_fields=["session_epoch"])
+        audit.record("sessions_ended", actor=locked, obj=locked)
+    logger.info("accounts: user %s ended their other sessions", locked.pk)
     return locked
 
 

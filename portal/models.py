@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from portal import crypto
@@ -80,6 +81,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("elder mode"), default=False, help_text=_("Show the portal in large text and high contrast.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Raised by "log out everywhere else": it is part of the session hash, so every session
+    # made before it no longer verifies (see ``_get_session_auth_hash``).
+    session_epoch = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -108,6 +112,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         if self.mobile:
             validate_mobile(self.mobile)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash of the password, with the session generation added once raised.
+
+        Django checks every session against this hash (with the current secret and each of
+        ``SECRET_KEY_FALLBACKS``), so raising ``session_epoch`` ends every older session while
+        generation 0 keeps the hash, and the sessions, of Django's own rule.
+        """
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "portal.User.session_epoch"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
     def get_full_name(self):
         return self.real_name or self.username

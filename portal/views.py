@@ -220,7 +220,7 @@ def password_reset_verify(request):
 
 @login_required
 def profile(request):
-    """Show the account (numbers masked) and change the e-mail address or the password."""
+    """Show the account (numbers masked), change the e-mail address or the password, end other sessions."""
     email_form = EmailForm(initial={"email": request.user.email})
     password_form = ProfilePasswordForm(request.user)
     if request.method == "POST" and "change_password" in request.POST:
@@ -232,6 +232,11 @@ def profile(request):
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
             return redirect("portal:profile")
+    elif request.method == "POST" and "end_sessions" in request.POST:
+        user = accounts.account_end_other_sessions(user=request.user)
+        update_session_auth_hash(request, user)
+        messages.success(request, _("You have been logged out on every other device and browser."))
+        return redirect("portal:profile")
     elif request.method == "POST":
         email_form = EmailForm(request.POST)
         if email_form.is_valid():

@@ -5,6 +5,8 @@ One browser context per role visits that role's pages; the failures of all pages
 collected so that one run lists everything to fix.
 """
 
+import os
+
 import pytest
 from django.urls import reverse
 
@@ -30,6 +32,7 @@ def main_pages(hall) -> list[tuple[str | None, str, str]]:
         (hall.citizen.mobile, "apply", reverse("approvals:apply", args=[implementation.code])),
         (hall.citizen.mobile, "receipt", reverse("approvals:case_receipt", args=[case.pk])),
         (hall.citizen.mobile, "my hall", reverse("portal:me")),
+        (hall.citizen.mobile, "account", reverse("portal:profile")),
         (hall.citizen.mobile, "wallet", reverse("approvals:wallet_licences")),
         (hall.citizen.mobile, "messages", reverse("portal:message_list")),
         (hall.citizen.mobile, "case (applicant)", case.get_absolute_url()),
@@ -88,3 +91,19 @@ def test_main_pages_fit_a_phone_screen_without_horizontal_scrolling(new_page, la
 
     problems = visit_all(new_page, hall, language=language, viewport=PHONE, check=check)
     assert not problems, "\n".join(problems)
+
+
+def test_log_out_everywhere_else_keeps_this_browser_and_ends_the_other(new_page):
+    hall = build_hall()
+    here, elsewhere = new_page(), new_page()
+    for page in (here, elsewhere):
+        log_in(page, hall.citizen.mobile)
+    here.goto(reverse("portal:profile"))
+    here.get_by_role("button", name="退出其他所有设备").click()
+    here.wait_for_url(f"**{reverse('portal:profile')}")
+    assert here.get_by_role("status").filter(has_text="已退出您在其他所有设备和浏览器上的登录").count() == 1
+    if os.environ.get("E2E_SCREENSHOTS"):
+        here.screenshot(path=os.path.join(os.environ["E2E_SCREENSHOTS"], "account.png"), full_page=True)
+    assert here.goto(reverse("portal:me")).url.endswith(reverse("portal:me"))
+    elsewhere.goto(reverse("portal:me"))
+    assert reverse("portal:login") in elsewhere.url

@@ -148,6 +148,39 @@ def test_changing_the_password_ends_the_other_sessions(client):
     assert AuditEvent.objects.filter(action="logout", actor_id=user.pk).exists()
 
 
+def test_log_out_everywhere_else_ends_the_other_sessions_and_keeps_this_one(client, settings):
+    user = UserFactory(mobile="13811115555")
+    other, third = client.__class__(), client.__class__()
+    assert login(client, "13811115555").status_code == 302
+    assert login(other, "13811115555", ip="10.0.0.9").status_code == 302
+    # A session made under a secret since rotated out (kept in SECRET_KEY_FALLBACKS) ends too.
+    old_secret, settings.SECRET_KEY = settings.SECRET_KEY, "a-new-secret-key-for-this-test-only-0123456789"
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    third.force_login(user)  # made with the new secret; the two above with the old one
+    assert other.get(reverse("portal:me")).status_code == 200  # verified through the fallback
+
+    assert client.get(reverse("portal:profile")).status_code == 200
+    response = client.post(reverse("portal:profile"), {"end_sessions": "1"})
+    assert response.status_code == 302
+    assert client.get(reverse("portal:me")).status_code == 200  # this one stays
+    assert other.get(reverse("portal:me")).status_code == 302  # the others are over
+    assert third.get(reverse("portal:me")).status_code == 302
+    assert AuditEvent.objects.filter(action="sessions_ended", actor_id=user.pk).count() == 1
+    user.refresh_from_db()
+    assert user.session_epoch == 1
+    assert login(other, "13811115555", ip="10.0.0.9").status_code == 302  # logging in again works
+    assert other.get(reverse("portal:me")).status_code == 200
+    assert client.get(reverse("portal:profile")).status_code == 200
+
+
+def test_the_session_generation_keeps_django_s_hash_until_it_is_raised():
+    user = UserFactory()
+    plain = super(type(user), user)._get_session_auth_hash()
+    assert user.get_session_auth_hash() == plain
+    user.session_epoch = 2
+    assert user.get_session_auth_hash() != plain
+
+
 # --- headers ------------------------------------------------------------------------------
 
 
