@@ -34,6 +34,8 @@ BREAKDOWN_PAGE_SIZE = 50
 SATISFACTION_CHART_DEPARTMENTS = 30
 DISCLOSURE_MONTHS = 12
 DISCLOSURE_CACHE_SECONDS = 600
+# A city of thousands of departments is published a page at a time, with a search by name.
+DISCLOSURE_PAGE_SIZE = 50
 
 # The columns of a breakdown, in the table and in the CSV: (figure, heading, kind).
 COLUMNS = (
@@ -394,13 +396,21 @@ def disclosure(request):
             selectors.department_implementations(department=department),
         )
     published = sum(row["published"] for row in summary.values())
+    q = request.GET.get("q", "").strip()[:50]
+    rows = _disclosure_rows(department_rows, summary)
+    if q:
+        rows = [row for row in rows if q.casefold() in row["name"].casefold() or q.upper() == row["code"].upper()]
+    page = Paginator(rows, DISCLOSURE_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "period": period,
         "totals": selectors.figures(rows=department_rows),
         "published": published,
         "zero_visits": sum(row["zero_visits"] for row in summary.values()),
         "one_visit": sum(row["one_visit"] for row in summary.values()),
-        "rows": _disclosure_rows(department_rows, summary),
+        "rows": page.object_list,
+        "page": page,
+        "q": q,
+        "query_string": urlencode({key: value for key, value in {"q": q, "department": code}.items() if value}),
         "department": department,
         "implementation_rows": implementation_rows,
     }

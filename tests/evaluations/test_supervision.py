@@ -372,6 +372,28 @@ def test_disclosure_is_served_from_the_cache_to_anonymous_visitors(client, city,
     assert second.status_code == 200 and second.content == first.content
 
 
+def test_disclosure_is_published_a_page_at_a_time_with_a_search_by_name_or_code(client):
+    from evaluations.supervision_views import DISCLOSURE_PAGE_SIZE
+
+    grow(DISCLOSURE_PAGE_SIZE + 5, days=1)
+    first = client.get(DISCLOSURE)
+    count = first.context["page"].paginator.count
+    assert count >= DISCLOSURE_PAGE_SIZE + 5 and len(first.context["rows"]) == DISCLOSURE_PAGE_SIZE
+    assert "page=2#departments-heading" in first.content.decode()
+    second = client.get(DISCLOSURE, {"page": 2})
+    assert len(second.context["rows"]) == count - DISCLOSURE_PAGE_SIZE
+    assert not {r["key"] for r in first.context["rows"]} & {r["key"] for r in second.context["rows"]}
+
+    names = [r["name"] for r in first.context["rows"] + second.context["rows"]]
+    wanted = next(r for r in second.context["rows"] if sum(r["name"] in name for name in names) == 1)
+    found = client.get(DISCLOSURE, {"q": wanted["name"]})
+    assert [row["key"] for row in found.context["rows"]] == [wanted["key"]]
+    by_code = client.get(DISCLOSURE, {"q": wanted["code"].lower()})
+    assert [row["key"] for row in by_code.context["rows"]] == [wanted["key"]]
+    nothing = client.get(DISCLOSURE, {"q": "没有这个部门"})
+    assert nothing.context["rows"] == [] and "No department matches." in nothing.content.decode()
+
+
 def test_disclosure_link_can_be_included_in_the_footer():
     from django.template.loader import render_to_string
 
