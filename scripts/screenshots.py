@@ -106,6 +106,7 @@ def pages(records: dict) -> list[tuple[str | None, str, str]]:
         (None, "search", "/items/?q=营业执照"),
         (None, "guide", records["guide"]),
         (None, "track", "/track/"),
+        (None, "disclosure", "/disclosure/"),
         (None, "elder-mode", "/"),
         ("13800000001", "apply", records["apply"]),
         ("13800000001", "my-hall", "/me/"),
