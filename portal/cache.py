@@ -32,7 +32,9 @@ def _version_key(namespace: str) -> str:
 
 def _page_key(namespace: str, language: str, mode: str, full_path: str) -> str:
     path = hashlib.sha256(full_path.encode()).hexdigest()
-    return f"page:{namespace}:{language}:{mode}:{path}"
+    # "page2": entries hold (version, content, headers); the "page" entries of earlier releases
+    # held (version, content, content type) and are never read.
+    return f"page2:{namespace}:{language}:{mode}:{path}"
 
 
 def page_cache_version(namespace: str) -> int:
