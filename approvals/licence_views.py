@@ -206,6 +206,7 @@ def staff_licences(request):
     context = {
         "page": page,
         "query": query,
+        "query_string": urlencode({"q": query}) if query else "",
         "has_departments": bool(access.departments),
         "department_names": [d.name for d in cases.membership_departments(access)] if access.departments else [],
     }

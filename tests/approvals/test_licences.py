@@ -257,6 +257,20 @@ def test_the_staff_list_searches_by_number_and_keeps_the_search_after_revoking(c
     assert response.url == reverse("approvals:staff_licences") + "?q=jyx1"
 
 
+def test_the_staff_list_pages_keep_the_search(client):
+    from approvals import licence_views
+
+    world = food_world()
+    licence_type = world.implementation.issues_licence
+    for n in range(licence_views.STAFF_PAGE_SIZE + 1):
+        make_licence(holder=UserFactory(), department=world.department, licence_type=licence_type, number=f"JYP{n}")
+    client.force_login(world.reviewer)
+    body = client.get(reverse("approvals:staff_licences"), {"q": "jyp"}).content.decode()
+    assert 'href="?q=jyp&amp;page=2"' in body
+    second = client.get(reverse("approvals:staff_licences"), {"q": "jyp", "page": 2})
+    assert len(second.context["page"].object_list) == 1
+
+
 def test_the_staff_list_keeps_its_query_count_as_licences_grow(client):
     world = food_world()
     licence_type = world.implementation.issues_licence
