@@ -154,6 +154,8 @@ class ExchangeView(APIView):
             return self.handle_exception(ApiError(status_code=409, code="transition_refused", message=str(exc)))
         except sharing.SharingRefused as exc:
             return self.handle_exception(ApiError(status_code=403, code="sharing_refused", message=str(exc)))
+        except services.ExchangeRefused as exc:
+            return self.handle_exception(ApiError(status_code=403, code=exc.code, message=str(exc)))
         except services.ExchangeError as exc:
             return self.handle_exception(ApiError(status_code=409, code=exc.code, message=str(exc)))
         except exceptions.APIException as exc:
@@ -471,12 +473,14 @@ class LicenceListView(ExchangeView):
         summary="Publish a licence issued outside the hall",
         description=(
             "The licence is issued by the system's department; it can then be verified on the hall's public "
-            "verification page with its code and shared for cases like any other. A licence type and number that "
-            "exist already answer 409 `duplicate_licence`."
+            "verification page with its code and shared for cases like any other. Only the licence types the "
+            "department issues (one of its implementations issues the type) may be published; any other type "
+            "answers 403 `licence_type_not_issued`. A licence type and number that exist already answer 409 "
+            "`duplicate_licence`."
         ),
         request=serializers.LicencePublishSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: serializers.LicenceSerializer, **errors(409, 415, 422)},
+        responses={201: serializers.LicenceSerializer, **errors(403, 409, 415, 422)},
     )
     def post(self, request):
         return self.idempotent(request, lambda: self.publish(request))

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.models import Licence, LicenceType
+from approvals.models import Implementation, Licence, LicenceType
 from departments.models import Department, StaffMembership
 from exchange.keys import key_digest, new_key
 from exchange.models import ApiCallLog, ApiKey, BusinessSystem, IdempotencyRecord
@@ -34,6 +34,10 @@ class ExchangeError(Exception):
     def __init__(self, message: str, *, code: str):
         super().__init__(message)
         self.code = code
+
+
+class ExchangeRefused(ExchangeError):
+    """A change the system's department has no authority for (the API answers 403)."""
 
 
 # --- systems and keys ----------------------------------------------------------------------
@@ -185,7 +189,14 @@ def licence_publish(
 
     The holder is linked to the hall account with the same certificate number, if there is
     one. Without a verification code of its own the licence gets a new one from the hall.
+    Only a type the department issues (one of its implementations issues it) may be published.
     """
+    if not Implementation.objects.filter(department_id=system.department_id, issues_licence=licence_type).exists():
+        raise ExchangeRefused(
+            _("Your department does not issue “%(type)s”: it cannot publish licences of this type.")
+            % {"type": licence_type.name},
+            code="licence_type_not_issued",
+        )
     holder, cert_masked = None, ""
     if holder_cert_number:
         normalize = normalize_id_number if holder_cert_type == User.CertType.RESIDENT_ID else normalize_credit_code

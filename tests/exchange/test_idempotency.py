@@ -92,7 +92,9 @@ def test_a_malformed_idempotency_key_is_400(api, world, bad):
 
 @pytest.mark.django_db
 def test_publishing_a_licence_twice_with_one_key_creates_one_licence(api, world):
-    LicenceType.objects.create(code="food", name="食品经营许可证", number_prefix="JY")
+    licence_type = LicenceType.objects.create(code="food", name="食品经营许可证", number_prefix="JY")
+    world.implementation.issues_licence = licence_type
+    world.implementation.save(update_fields=["issues_licence"])
     body = {"licence_type": "food", "number": "JY150010320260001", "holder_name": "山城餐饮", "issued_on": "2026-01-05"}
     first = api.post("/api/v1/licences/", body, format="json", HTTP_IDEMPOTENCY_KEY="pub-1")
     second = api.post("/api/v1/licences/", body, format="json", HTTP_IDEMPOTENCY_KEY="pub-1")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from approvals.models import Licence, LicenceType
 from tests.exchange.factories import client_for, make_key, make_system
 from tests.exchange.test_auth import assert_error
-from tests.factories import UserFactory, make_id_number
+from tests.factories import ImplementationFactory, UserFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,12 @@ LICENCES = "/api/v1/licences/"
 
 
 @pytest.fixture
-def licence_type(db):
-    return LicenceType.objects.create(code="food", name="食品经营许可证", valid_years=5, number_prefix="JY")
+def licence_type(world):
+    """The type the world's department issues (its implementation's licence)."""
+    licence_type = LicenceType.objects.create(code="food", name="食品经营许可证", valid_years=5, number_prefix="JY")
+    world.implementation.issues_licence = licence_type
+    world.implementation.save(update_fields=["issues_licence"])
+    return licence_type
 
 
 def body(**overrides) -> dict:
@@ -123,9 +127,22 @@ def test_invalid_licences_are_400_naming_the_field(api, world, licence_type, ove
     assert not Licence.objects.exists()
 
 
+def test_a_type_the_department_does_not_issue_is_403_and_nothing_is_published(api, world, licence_type):
+    other = ImplementationFactory(issues_licence=LicenceType.objects.create(code="drugs", name="药品经营许可证"))
+    assert other.department != world.department
+    error = assert_error(api.post(LICENCES, body(licence_type="drugs"), format="json"), 403, "licence_type_not_issued")
+    assert "药品经营许可证" in error["error"]["message"]
+    stranger = client_for(make_key(make_system()))  # a department that issues no licence type at all
+    assert_error(stranger.post(LICENCES, body(), format="json"), 403, "licence_type_not_issued")
+    assert not Licence.objects.exists()
+    own = client_for(make_key(make_system(other.department)))
+    assert own.post(LICENCES, body(licence_type="drugs"), format="json").status_code == 201
+    assert Licence.objects.get().issuing_department == other.department
+
+
 def test_the_list_and_detail_show_the_departments_licences_only(api, world, licence_type):
     mine = api.post(LICENCES, body(), format="json").json()
-    stranger = client_for(make_key(make_system()))
+    stranger = client_for(make_key(make_system(ImplementationFactory(issues_licence=licence_type).department)))
     theirs = stranger.post(LICENCES, body(number="JY2"), format="json").json()
     assert [row["id"] for row in api.get(LICENCES).json()["results"]] == [mine["id"]]
     assert api.get(f"{LICENCES}{mine['id']}/").json()["number"] == mine["number"]

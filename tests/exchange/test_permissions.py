@@ -32,7 +32,7 @@ ENDPOINTS = [
     ("get", "/api/v1/cases/{case}/shared-materials/", None, {200}, 404),
     ("get", "/api/v1/cases/{case}/shared-materials/{earlier}/file/", None, {200}, 404),
     ("get", "/api/v1/licences/", None, {200}, "empty"),
-    ("post", "/api/v1/licences/", PUBLISH, {201}, 201),
+    ("post", "/api/v1/licences/", PUBLISH, {201}, 403),  # the type is this department's to issue
     ("get", "/api/v1/licences/{licence}/", None, {200}, 404),
 ]  # fmt: skip
 
@@ -40,6 +40,8 @@ ENDPOINTS = [
 @pytest.fixture
 def objects(world):
     licence_type = LicenceType.objects.create(code="food", name="食品经营许可证")
+    world.implementation.issues_licence = licence_type
+    world.implementation.save(update_fields=["issues_licence"])
     earlier = world.submitted()
     case = world.submitted()
     licence = Licence.objects.create(
