@@ -1,8 +1,9 @@
 """Reads of cases, each scoped to what the asking user may see.
 
-A citizen sees their own cases; staff see their departments' cases, cases their window
-received, and cases whose opinion was asked of their department; supervisors see all and
-change nothing. Anything else is "not found".
+A citizen sees their own cases, drafts included; staff see their departments' cases, cases
+their window received, and cases whose opinion was asked of their department; supervisors
+see all and change nothing. No staff member or supervisor sees a draft. Anything else is
+"not found".
 """
 
 import base64
@@ -51,14 +52,15 @@ def access_for(user) -> Access:
 
 
 def _visible(access: Access) -> Q:
+    """Return the cases ``access`` may see: a draft is its applicant's alone, never staff's or a supervisor's."""
+    own = Q(applicant_id=access.user_id)
+    submitted = ~Q(state=S.DRAFT)
     if access.supervisor:
-        return Q()
+        return own | submitted
     ids = access.department_ids
-    return (
-        Q(applicant_id=access.user_id, state__isnull=False)
-        | Q(department_id__in=ids)
-        | Q(receiving_department_id__in=ids)
-        | Q(co_reviews__department_id__in=ids)
+    return own | (
+        submitted
+        & (Q(department_id__in=ids) | Q(receiving_department_id__in=ids) | Q(co_reviews__department_id__in=ids))
     )
 
 

@@ -43,13 +43,28 @@ TRACK_WINDOW_SECONDS = 600
 TRACK_RESULT_SECONDS = 600
 
 
-def _application_form(request, implementation, *, applicant, draft=None, data=None, files=None):
-    """Build the form; offer what the applicant's records hold and pre-fill what the profile knows."""
+def _application_form(request, implementation, *, applicant, window=None, draft=None, data=None, files=None):
+    """Build the form; offer what the applicant's records hold and pre-fill what the profile knows.
+
+    At a receiving ``window`` the clerk sees the applicant's records only through the logged
+    sharing service, and the form is pre-filled from the profile alone.
+    """
     fields = list(FormField.objects.filter(implementation=implementation))
     materials = list(Material.objects.filter(implementation=implementation).select_related("licence_type"))
     token = draft.submission_token if draft else uuid.uuid4()
-    offers = sharing.material_offers(applicant=applicant, implementation=implementation)
-    answers = draft.form_data if draft else sharing.prefill(applicant=applicant, fields=fields)
+    if window is None:
+        offers = sharing.material_offers(applicant=applicant, implementation=implementation)
+    else:
+        purpose = _("Receiving an application for %(item)s at %(window)s") % {
+            "item": implementation.name,
+            "window": window.name,
+        }
+        offers = sharing.window_offers(
+            actor=request.user, window=window, applicant=applicant, implementation=implementation, purpose=purpose
+        )
+    answers = (
+        draft.form_data if draft else sharing.prefill(applicant=applicant, fields=fields, from_licences=window is None)
+    )
     return ApplicationForm(
         data,
         files,
@@ -80,16 +95,22 @@ def _answers(form: ApplicationForm) -> list[services.MaterialAnswer]:
 
 
 def _apply(request, implementation, *, applicant, receiving_department=None, template_extra=None):
-    """Show and handle the application form for ``applicant`` (themselves, or at a staff window)."""
-    draft = (
-        Case.objects.filter(applicant=applicant, implementation=implementation, state=Case.State.DRAFT)
-        .order_by("-created_at")
-        .first()
-    )
+    """Show and handle the application form for ``applicant`` (themselves, or at a staff window).
+
+    A window starts an application of its own: the applicant's draft is theirs alone.
+    """
+    draft = None
+    if receiving_department is None:
+        draft = (
+            Case.objects.filter(applicant=applicant, implementation=implementation, state=Case.State.DRAFT)
+            .order_by("-created_at")
+            .first()
+        )
     if request.method == "POST":
         form = _application_form(
-            request, implementation, applicant=applicant, draft=draft, data=request.POST, files=request.FILES
-        )
+            request, implementation, applicant=applicant, window=receiving_department, draft=draft,
+            data=request.POST, files=request.FILES,
+        )  # fmt: skip
         submit = "submit" in request.POST or receiving_department is not None
         if form.is_valid() and not (submit and form.required_field_errors()):
             try:
@@ -113,7 +134,7 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
                     return redirect(request.get_full_path())
                 return redirect("approvals:case_receipt", pk=case.pk)
     else:
-        form = _application_form(request, implementation, applicant=applicant, draft=draft)
+        form = _application_form(request, implementation, applicant=applicant, window=receiving_department, draft=draft)
     provided = {}
     if draft:
         for row in draft.materials.filter(replaced=False).select_related("material"):

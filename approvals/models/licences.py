@@ -116,7 +116,10 @@ class SharingLog(models.Model):
     what = models.CharField(_("what"), max_length=16, choices=What.choices)
     object_id = models.PositiveBigIntegerField(_("object"))
     description = models.CharField(_("description"), max_length=200)
-    case = models.ForeignKey("approvals.Case", on_delete=models.PROTECT, related_name="+", verbose_name=_("for case"))
+    case = models.ForeignKey(
+        "approvals.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("for case"),
+        help_text=_("Empty for a window receiving an application: the case does not exist yet (see the purpose)."),
+    )  # fmt: skip
     purpose = models.CharField(_("why"), max_length=200)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 

@@ -32,7 +32,7 @@ from approvals.models import (
 )
 from approvals.services.licences import licence_issue_for_case
 from approvals.signals_cases import case_event
-from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
+from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, STAFF, TRANSITIONS, Transition
 from departments import selectors as department_selectors
 from departments.models import Department, StaffMembership
 from portal.services import notify
@@ -232,14 +232,14 @@ def _store_offer(case: Case, material: Material, offer, actor) -> CaseMaterial:
     """Attach a licence or an earlier upload of the applicant's own, with their consent (once-only)."""
     CaseMaterial.objects.filter(case=case, material=material, replaced=False).update(replaced=True)
     if offer.licence is not None:
-        if offer.licence.holder_id != actor.pk:
+        if offer.licence.holder_id != case.applicant_id:
             raise WorkflowError(_("This licence is not yours."))
         return CaseMaterial.objects.create(
             case=case, material=material, source=CaseMaterial.Source.LICENCE, licence=offer.licence,
             original_name=str(offer.licence), uploaded_by=actor,
         )  # fmt: skip
     earlier = offer.case_material
-    if earlier.case.applicant_id != actor.pk:
+    if earlier.case.applicant_id != case.applicant_id or earlier.case.state == S.DRAFT:
         raise WorkflowError(_("This material is not yours."))
     return CaseMaterial.objects.create(
         case=case, material=material, source=CaseMaterial.Source.LIBRARY, reused_from=earlier, file=earlier.file.name,
@@ -262,7 +262,9 @@ def case_save_application(
     """Save the applicant's draft and, when ``submit``, submit it: one case per token, however often posted.
 
     A second post of the same form (same ``token``) finds the case the first created and
-    returns it unchanged once it is submitted.
+    returns it unchanged once it is submitted. A window receiving for the applicant
+    (``received_by`` at ``receiving_department``) acts on a case of its own, never the
+    applicant's draft: a token belongs to the applicant alone or to the one clerk who started it.
     """
     if implementation.status != Status.PUBLISHED:
         raise WorkflowError(_("This item is not open for applications."))
@@ -278,27 +280,30 @@ def case_save_application(
                     receiving_department=receiving_department,
                     received_by=received_by,
                 )
-            if case.applicant_id != applicant.pk or case.implementation_id != implementation.pk:
+            if (
+                case.applicant_id != applicant.pk
+                or case.implementation_id != implementation.pk
+                or case.received_by_id != (received_by.pk if received_by else None)
+            ):
                 raise WorkflowError(_("This form belongs to another application."))
             if case.state != S.DRAFT:
                 return case  # the same form posted again: the first post already submitted it
             case.form_data = form_data
             case.save(update_fields=["form_data", "updated_at"])
+            actor = received_by or applicant
             for answer in answers:
                 if answer.upload is not None:
-                    _store_upload(case, answer.material, answer.upload, applicant)
+                    _store_upload(case, answer.material, answer.upload, actor)
                 elif answer.offer is not None:
-                    _store_offer(case, answer.material, answer.offer, applicant)
+                    _store_offer(case, answer.material, answer.offer, actor)
                 elif answer.commitment or answer.later:
                     source = CaseMaterial.Source.COMMITMENT if answer.commitment else CaseMaterial.Source.MISSING
                     CaseMaterial.objects.filter(case=case, material=answer.material, replaced=False).update(
                         replaced=True
                     )
-                    CaseMaterial.objects.create(
-                        case=case, material=answer.material, source=source, uploaded_by=applicant
-                    )
+                    CaseMaterial.objects.create(case=case, material=answer.material, source=source, uploaded_by=actor)
             if submit:
-                case = case_submit(case_id=case.pk, actor=applicant)
+                case = case_submit(case_id=case.pk, actor=actor)
             return case
     except IntegrityError:
         # Two posts of a new form raced to create the case: the other one won.
@@ -318,11 +323,24 @@ def missing_required_materials(case: Case) -> list[Material]:
     return [m for m in case.implementation.materials.all() if m.required and m.pk not in provided]
 
 
+def _check_submit(case: Case, actor) -> tuple[Transition, StaffMembership | None]:
+    """Check a submission: by the applicant, or by the clerk who received it at a window (named on the timeline)."""
+    if case.received_by_id is None:
+        return _check(case, "submit", actor)
+    rule = TRANSITIONS["submit"]
+    if case.state not in rule.sources:
+        return _check(case, "submit", actor)  # the same refusal as any late submission
+    membership = _membership(actor, case.receiving_department_id, STAFF) if actor.pk == case.received_by_id else None
+    if membership is None:
+        raise WorkflowError(_("Only the clerk who received this application at the window can submit it."))
+    return rule, membership
+
+
 def case_submit(*, case_id: int, actor) -> Case:
     """Submit a draft: check the materials, issue the supervision code, put it in the department's queue."""
     with transaction.atomic():
         case = _lock(case_id)
-        rule, membership = _check(case, "submit", actor)
+        rule, membership = _check_submit(case, actor)
         missing = missing_required_materials(case)
         if missing:
             raise WorkflowError(

@@ -4,6 +4,8 @@ A department reads an applicant's licences and earlier materials only through
 ``shared_licences_for_case`` and ``shared_materials_for_case``. Each checks that the reader
 handles (or was asked to review) an open case of that citizen whose implementation needs
 such records, and writes one ``SharingLog`` row per item read, in the same transaction.
+A window receiving an application for the applicant sees the offers of the apply form only
+through ``window_offers``, which logs each one (no case exists yet, so the row names none).
 The applicant's own use of their records (the apply form's offers) needs no log.
 """
 
@@ -126,6 +128,14 @@ class Offer:
     case_material: CaseMaterial | None = None
 
     @property
+    def what(self) -> str:
+        return SharingLog.What.LICENCE if self.licence is not None else SharingLog.What.MATERIAL
+
+    @property
+    def object_id(self) -> int:
+        return self.licence.pk if self.licence is not None else self.case_material.pk
+
+    @property
     def label(self) -> str:
         if self.licence is not None:
             return f"{self.licence.licence_type.name} {self.licence.number}"
@@ -171,8 +181,31 @@ def material_offers(*, applicant, implementation: Implementation) -> dict[int, O
     return offers
 
 
-def prefill(*, applicant, fields) -> dict[str, str]:
-    """Return initial answers for form fields the profile or a licence already knows."""
+def window_offers(*, actor, window, applicant, implementation: Implementation, purpose: str) -> dict[int, Offer]:
+    """Return ``material_offers`` for a clerk receiving at ``window``, logging each licence and material shown."""
+    with transaction.atomic():
+        membership = (
+            StaffMembership.objects.filter(user=actor, department=window, is_active=True, department__is_active=True)
+            .exclude(role=StaffMembership.Role.SUPERVISOR)
+            .first()
+        )
+        if membership is None:
+            raise SharingRefused(_("You do not work at this window."))
+        offers = material_offers(applicant=applicant, implementation=implementation)
+        SharingLog.objects.bulk_create(
+            [
+                SharingLog(
+                    actor=actor, department=window, subject=applicant, what=offer.what, object_id=offer.object_id,
+                    description=offer.label[:200], purpose=purpose[:200],
+                )
+                for offer in offers.values()
+            ]
+        )  # fmt: skip
+    return offers
+
+
+def prefill(*, applicant, fields, from_licences: bool = True) -> dict[str, str]:
+    """Return initial answers for form fields the profile or (with ``from_licences``) a licence already knows."""
     if not applicant.is_authenticated:
         return {}
     known = {
@@ -185,7 +218,8 @@ def prefill(*, applicant, fields) -> dict[str, str]:
         "contact_phone": applicant.mobile or "",
         "email": applicant.email,
     }
-    for licence in Licence.objects.filter(holder=applicant, revoked_at__isnull=True).order_by("issued_on"):
+    licences = Licence.objects.filter(holder=applicant, revoked_at__isnull=True)
+    for licence in licences.order_by("issued_on") if from_licences else []:
         for key, value in (licence.data or {}).items():
             if value:
                 known[key] = value
