@@ -8,6 +8,8 @@ Verification codes
     Sending is limited to once per 60 s per mobile and 10 times per rolling hour per IP
     address; both limits are claimed with the cache's atomic ``add`` so that parallel
     requests cannot slip past them. Cache keys carry a keyed hash, never the number.
+    All of it lives in the ``security`` cache, which is never evicted nor cleared with the
+    page cache (``portal.ratelimit.security_cache``).
 
 Passwords
     Changing a password changes the session auth hash, so every other session of the
@@ -20,7 +22,6 @@ import math
 import secrets
 import time
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -29,6 +30,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from portal import audit
 from portal.models import User
+from portal.ratelimit import security_cache
 from portal.sms import send_sms
 from portal.validators import normalize_mobile, validate_mobile
 
@@ -81,11 +83,11 @@ def _code_digest(*, mobile: str, purpose: Purpose, code: str) -> str:
 
 def _claim(key: str, *, now: float, seconds: int) -> float:
     """Claim ``key`` for ``seconds``; return 0 when claimed, else the seconds until it frees."""
-    if cache.add(key, now, timeout=seconds):
+    if security_cache().add(key, now, timeout=seconds):
         return 0
-    claimed_at = cache.get(key)
+    claimed_at = security_cache().get(key)
     if claimed_at is None or now - claimed_at >= seconds:
-        cache.set(key, now, timeout=seconds)
+        security_cache().set(key, now, timeout=seconds)
         return 0
     return seconds - (now - claimed_at)
 
@@ -134,13 +136,13 @@ def verification_send(*, mobile: str, purpose: str, ip: str) -> None:
     try:
         _claim_ip_slot(ip or "unknown", now=now)
     except VerificationThrottled:
-        cache.delete(cooldown_key)
+        security_cache().delete(cooldown_key)
         raise
 
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     record = {"digest": _code_digest(mobile=mobile, purpose=purpose, code=code), "expires_at": now + CODE_TTL_SECONDS}
-    cache.set(_key("code", purpose, mobile), record, timeout=CODE_TTL_SECONDS)
-    cache.delete(_key("tries", purpose, mobile))
+    security_cache().set(_key("code", purpose, mobile), record, timeout=CODE_TTL_SECONDS)
+    security_cache().delete(_key("tries", purpose, mobile))
     if purpose is Purpose.PASSWORD_RESET and not User.objects.filter(mobile=mobile, is_active=True).exists():
         return
     send_sms(mobile=mobile, text=_sms_text(purpose, code))
@@ -152,24 +154,24 @@ def _verification_verify(*, mobile: str, purpose: str, code: str) -> None:
     mobile = normalize_mobile(mobile)
     code_key = _key("code", purpose, mobile)
     tries_key = _key("tries", purpose, mobile)
-    cache.add(tries_key, 0, timeout=CODE_TTL_SECONDS)
+    security_cache().add(tries_key, 0, timeout=CODE_TTL_SECONDS)
     try:
-        tries = cache.incr(tries_key)
+        tries = security_cache().incr(tries_key)
     except ValueError:  # the counter expired between add and incr
-        cache.set(tries_key, 1, timeout=CODE_TTL_SECONDS)
+        security_cache().set(tries_key, 1, timeout=CODE_TTL_SECONDS)
         tries = 1
     if tries > CODE_MAX_TRIES:
-        cache.delete(code_key)
+        security_cache().delete(code_key)
         raise VerificationFailed("exhausted")
-    record = cache.get(code_key)
+    record = security_cache().get(code_key)
     expected = _code_digest(mobile=mobile, purpose=purpose, code=(code or "").strip())
     if record is None or _now() >= record["expires_at"] or not constant_time_compare(record["digest"], expected):
         if tries == CODE_MAX_TRIES:
-            cache.delete(code_key)
+            security_cache().delete(code_key)
             raise VerificationFailed("exhausted")
         raise VerificationFailed("invalid")
     # Only one of two parallel requests with the right code gets to delete it.
-    if not cache.delete(code_key):
+    if not security_cache().delete(code_key):
         raise VerificationFailed("invalid")
 
 

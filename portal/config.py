@@ -139,6 +139,22 @@ def env_redis_cache(name: str) -> dict:
     }
 
 
+def env_security_cache(name: str, *, fallback: str) -> dict:
+    """Return the cache of security state (rate limits, verification codes, cool-downs).
+
+    Redis at ``name``; unset, the Redis at ``fallback`` under a key prefix of its own; neither
+    set, a local-memory cache apart from the default one. Its Redis must not evict keys.
+    """
+    url = env_str(name, default="")
+    if url:
+        _scheme(name, url, REDIS_SCHEMES, "redis://127.0.0.1:6379/3")
+    else:
+        url = env_str(fallback, default="")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-security"}
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "portal-security"}
+
+
 def env_email_settings(name: str) -> dict:
     """Return the EMAIL_* settings from one URL; the console backend when unset."""
     url = env_str(name, default="")

@@ -1,4 +1,8 @@
-"""Fixed-window rate limits kept in the cache, for anonymous look-ups and code requests."""
+"""Fixed-window rate limits, for anonymous look-ups, code requests and the API.
+
+The counters live in the ``security`` cache (``SECURITY_CACHE``), never in the page cache:
+that one may evict or be cleared, and an evicted counter is a limit that no longer holds.
+"""
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -9,13 +13,21 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+SECURITY_CACHE = "security"
+
+
+def security_cache():
+    """Return the cache that keeps rate limits, verification codes and cool-downs."""
+    return caches[SECURITY_CACHE]
+
+
 def hit(*, key: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt under ``key``; return False once more than ``limit`` were made in the window.
 
     On Redis the window is opened and the attempt counted in one round trip (``SET NX EX`` and
     ``INCR`` in one transaction); other caches take up to three calls.
     """
-    cache = caches["default"]
+    cache = security_cache()
     if isinstance(cache, RedisCache):
         cache_key = cache.make_and_validate_key(f"ratelimit:{key}")
         # Django's RedisCache keeps its client behind ``_cache``; integers are stored as plain

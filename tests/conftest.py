@@ -5,6 +5,15 @@ import pytest
 from tests.factories import DepartmentFactory, StaffMembershipFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_security_cache():
+    """Each test starts with no rate-limit counters, codes or cool-downs (they outlive a cleared page cache)."""
+    from django.core.cache import caches
+
+    caches["security"].clear()
+    yield
+
+
 @pytest.fixture
 def citizen(db):
     return UserFactory(with_id_number=True)

@@ -19,6 +19,7 @@ from portal.config import (
     env_int,
     env_list,
     env_redis_cache,
+    env_security_cache,
     env_str,
     read_env_file,
 )
@@ -266,6 +267,9 @@ if AWS_STORAGE_BUCKET_NAME:
     STORAGES["private"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_s3, "location": "private"}}
 
 CACHES = env_redis_cache("REDIS_URL")
+# Rate limits, SMS codes and cool-downs (portal/ratelimit.py): a Redis of their own with
+# maxmemory-policy noeviction (REDIS_SECURITY_URL), else REDIS_URL under its own prefix.
+CACHES["security"] = env_security_cache("REDIS_SECURITY_URL", fallback="REDIS_URL")
 # Sessions in Redis (REDIS_SESSIONS_URL, e.g. redis://127.0.0.1:6379/2): every app host sees
 # them and a page costs no database write (sessions are saved on every request, see above).
 # Give them a Redis database of their own, kept without eviction: clearing or evicting the

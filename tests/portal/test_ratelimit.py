@@ -10,14 +10,18 @@ from django.test import override_settings
 
 from portal import ratelimit
 
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-test"}}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-test-pages"},
+    "security": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-test"},
+}
 
 
 def _redis_caches() -> dict:
     url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")
     if not url:
         pytest.skip("no Redis configured (REDIS_URL); CI sets it")
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    return {"default": redis, "security": {**redis, "KEY_PREFIX": "portal-security"}}
 
 
 @pytest.fixture(params=["redis", "locmem"])
@@ -38,7 +42,7 @@ def test_the_limit_holds_within_the_window_and_opens_after_it(cache_settings):
 
 def test_on_redis_the_count_carries_the_window_and_reads_back_through_the_cache():
     with override_settings(CACHES=_redis_caches()):
-        cache = caches["default"]
+        cache = caches["security"]
         key = f"test:{uuid.uuid4()}"
         for _ in range(4):
             ratelimit.hit(key=key, limit=10, window_seconds=60)

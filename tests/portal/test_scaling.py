@@ -22,8 +22,9 @@ from portal.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEARED = [
-    "DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "REDIS_SESSIONS_URL", "CELERY_BROKER_URL",
-    "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "AWS_S3_REGION_NAME", "PORTAL_BENCH", "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "REDIS_SESSIONS_URL", "REDIS_SECURITY_URL",
+    "CELERY_BROKER_URL", "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "AWS_S3_REGION_NAME", "PORTAL_BENCH",
+    "DJANGO_SETTINGS_MODULE",
 ]  # fmt: skip
 
 PRINT = (
@@ -88,10 +89,21 @@ def test_redis_sessions_url_moves_sessions_to_their_own_redis_database():
     values = read_settings(REDIS_URL="redis://127.0.0.1:6379/1", REDIS_SESSIONS_URL="redis://127.0.0.1:6379/2")
     assert values["session_engine"] == "django.contrib.sessions.backends.cache"
     assert values["session_alias"] == "sessions"
-    assert values["caches"] == {"default": "redis://127.0.0.1:6379/1", "sessions": "redis://127.0.0.1:6379/2"}
+    assert values["caches"] == {
+        "default": "redis://127.0.0.1:6379/1",
+        "sessions": "redis://127.0.0.1:6379/2",
+        "security": "redis://127.0.0.1:6379/1",  # under its own key prefix until REDIS_SECURITY_URL is set
+    }
     # Without it the page cache is in Redis but sessions stay in the database, so clearing the cache logs nobody out.
     values = read_settings(REDIS_URL="redis://127.0.0.1:6379/1")
     assert values["session_engine"] == "django.contrib.sessions.backends.db"
+
+
+def test_redis_security_url_gives_rate_limits_and_codes_a_redis_of_their_own():
+    values = read_settings(REDIS_URL="redis://127.0.0.1:6379/1", REDIS_SECURITY_URL="redis://127.0.0.1:6379/3")
+    assert values["caches"]["security"] == "redis://127.0.0.1:6379/3"
+    values = read_settings()
+    assert values["caches"]["security"] not in {None, values["caches"]["default"]}  # a local memory of its own
 
 
 def test_a_bucket_puts_uploads_and_blank_forms_on_private_s3_storage():
