@@ -14,6 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from portal.addresses import client_ip
 from portal.validators import mask_mobile
 
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
@@ -52,7 +53,7 @@ def record(
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return (client_ip(request) or None) if request is not None else None
 
 
 @receiver(user_logged_in)

@@ -5,6 +5,7 @@ django-environ does the parsing; these helpers add the validation and the messag
 single line instead of a traceback.
 """
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -153,6 +154,19 @@ def env_security_cache(name: str, *, fallback: str) -> dict:
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-security"}
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "portal-security"}
+
+
+def env_networks(name: str) -> list[str]:
+    """Return a comma-separated list of IP addresses or CIDR networks, each checked; empty when unset."""
+    entries = env_list(name, default=[])
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks such as 10.0.0.5,10.0.1.0/24, not {entry!r}."
+            ) from None
+    return entries
 
 
 def env_email_settings(name: str) -> dict:

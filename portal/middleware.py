@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from portal import audit
+from portal.addresses import client_ip
 
 
 class LanguageCookieMiddleware:
@@ -67,7 +68,7 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = audit.current_ip.set(request.META.get("REMOTE_ADDR"))
+        token = audit.current_ip.set(client_ip(request) or None)
         try:
             response = self.get_response(request)
             match = getattr(request, "resolver_match", None)

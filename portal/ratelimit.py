@@ -7,11 +7,9 @@ that one may evict or be cleared, and an evicted counter is a limit that no long
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from portal.addresses import client_ip
 
-def client_ip(request) -> str:
-    """Return the client's address: REMOTE_ADDR, not X-Forwarded-For, which a client can write itself."""
-    return request.META.get("REMOTE_ADDR", "")
-
+__all__ = ["SECURITY_CACHE", "client_ip", "hit", "security_cache"]
 
 SECURITY_CACHE = "security"
 

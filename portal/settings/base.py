@@ -18,6 +18,7 @@ from portal.config import (
     env_email_settings,
     env_int,
     env_list,
+    env_networks,
     env_redis_cache,
     env_security_cache,
     env_str,
@@ -45,6 +46,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 if not DEBUG and not ALLOWED_HOSTS:
     raise ConfigError("DJANGO_ALLOWED_HOSTS must list this site's host names when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); empty: none,
+# and the client's address is the direct peer's (portal/addresses.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "portal",
@@ -168,6 +172,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# The address is the client's, not the proxy's. Attempts and lock-outs are rows in the
+# database (the default handler), so no cache eviction or clearing forgets them.
+AXES_CLIENT_IP_CALLABLE = "portal.addresses.client_ip"
 
 # Sessions: 30 idle minutes end a session (the expiry moves with each request), and none
 # lives longer than SESSION_ABSOLUTE_SECONDS after log-in, however active.
