@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.validators import validate_credit_code
+from portal.validators import normalize_credit_code, validate_credit_code
 
 
 class Region(models.Model):
@@ -114,6 +114,11 @@ class Department(models.Model):
 
     def get_absolute_url(self):
         return reverse("departments:department_detail", args=[self.code])
+
+    def clean(self):
+        # After the field validators, which accept any spelling: store and compare the one spelling.
+        super().clean()
+        self.code = normalize_credit_code(self.code)
 
     @property
     def display_name(self) -> str:

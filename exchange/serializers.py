@@ -13,7 +13,7 @@ from rest_framework import serializers
 from approvals.models import Case, CaseEvent, CaseMaterial, Licence, LicenceType, SupplementRequest
 from exchange.pagination import storable
 from portal.models import User
-from portal.validators import validate_credit_code, validate_id_number
+from portal.validators import normalize_credit_code, normalize_id_number, validate_credit_code, validate_id_number
 
 VERIFICATION_CODE_RE = re.compile(r"^[0-9A-Z]{12,16}$")
 MAX_DATA_KEYS = 30
@@ -305,7 +305,11 @@ class LicencePublishSerializer(serializers.Serializer):
                 {"holder_cert_number": [_("Give the certificate type and number together.")]}
             )
         if cert_number:
-            check = validate_id_number if cert_type == User.CertType.RESIDENT_ID else validate_credit_code
+            if cert_type == User.CertType.RESIDENT_ID:
+                normalize, check = normalize_id_number, validate_id_number
+            else:
+                normalize, check = normalize_credit_code, validate_credit_code
+            cert_number = attrs["holder_cert_number"] = normalize(cert_number)
             try:
                 check(cert_number)
             except DjangoValidationError as exc:

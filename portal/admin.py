@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import notifications, services
 from portal.models import AuditEvent, Delivery, Message, Notification, User
-from portal.validators import normalize_mobile, validate_mobile
+from portal.validators import MOBILE_RE, normalize_mobile, validate_mobile
 
 
 class UserChangeForm(BaseUserChangeForm):
@@ -20,6 +20,8 @@ class UserChangeForm(BaseUserChangeForm):
         required=False,
         help_text=_("Leave empty to keep the stored number. It is stored encrypted and shown only masked."),
     )
+    # Wider than the 11 stored digits, so that "+86 138-1234-5678" reaches clean_mobile.
+    mobile = forms.CharField(label=_("mobile number"), max_length=30, required=False)
 
     class Meta(BaseUserChangeForm.Meta):
         model = User
@@ -67,6 +69,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]})]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find an account by any spelling of its mobile number, as the log-in does."""
+        mobile = normalize_mobile(search_term)
+        if MOBILE_RE.match(mobile):
+            search_term = mobile
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("mobile number"), ordering="mobile")
     def masked_mobile(self, obj):

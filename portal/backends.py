@@ -3,20 +3,34 @@
 from django.contrib.auth.backends import ModelBackend
 
 from portal.models import User
-from portal.validators import MOBILE_RE, normalize_mobile
+from portal.validators import MOBILE_RE, normalize_login
+
+
+def axes_username(request, credentials=None) -> str:
+    """Return the username django-axes counts and locks: the normalised identifier (AXES_USERNAME_CALLABLE).
+
+    Every spelling of a mobile number (``+86 135-1234-0013``, full-width digits) is one
+    account, so it must be one counter too, whichever log-in page it came through. The
+    identifier typed on the form comes first: after a successful log-in axes passes the
+    account's internal username, which would not reset the failures counted under the number.
+    """
+    posted = getattr(request, "POST", None)
+    raw = posted.get("username") if posted is not None else None
+    if raw is None and credentials:
+        raw = credentials.get("username")
+    return normalize_login(str(raw or ""))
 
 
 class MobileOrUsernameBackend(ModelBackend):
     """Authenticate by mobile number when the identifier looks like one, else by username."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        identifier = (username or kwargs.get(User.USERNAME_FIELD) or "").strip()
+        identifier = normalize_login(username or kwargs.get(User.USERNAME_FIELD) or "")
         if not identifier or password is None:
             return None
-        mobile = normalize_mobile(identifier)
-        field = "mobile" if MOBILE_RE.match(mobile) else "username"
+        field = "mobile" if MOBILE_RE.match(identifier) else "username"
         try:
-            user = User.objects.get(**{field: mobile if field == "mobile" else identifier})
+            user = User.objects.get(**{field: identifier})
         except User.DoesNotExist:
             # Run the hasher anyway so that timing does not reveal which accounts exist.
             User().set_password(password)

@@ -12,6 +12,7 @@ from portal.models import User
 from portal.validators import (
     normalize_credit_code,
     normalize_id_number,
+    normalize_login,
     normalize_mobile,
     validate_credit_code,
     validate_id_number,
@@ -47,6 +48,10 @@ class LoginForm(AuthenticationForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+
+    def clean_username(self) -> str:
+        # Authentication, the lock-out and the audit line all see the one spelling.
+        return normalize_login(self.cleaned_data["username"])
 
 
 class MobileForm(forms.Form):

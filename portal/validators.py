@@ -4,28 +4,43 @@
   character (0-9 or X), with a plausible birth date.
 - Unified social credit code, GB 32100-2015: 18 characters from a 31-symbol alphabet,
   the last a MOD 31 check character.
-- Mainland mobile number: ``^1[3-9]\\d{9}$``.
+- Mainland mobile number: ``^1[3-9][0-9]{9}$``.
+
+Every number is normalised once, where it enters (forms, the API, the admin, the log-in),
+and only the normalised form is validated, stored, digested, looked up and counted: NFKC
+(full-width digits and letters become ASCII), spaces and dashes out, check characters
+upper-case, and ``+86``/``0086`` off a mobile number. The patterns accept ASCII digits only:
+``\\d`` would also match the digits of other scripts, which NFKC leaves as they are.
 """
 
-import datetime
 import re
+import unicodedata
+from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ID_NUMBER_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_NUMBER_CHECK = "10X98765432"
-ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+ID_NUMBER_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CREDIT_CODE_RE = re.compile(rf"^[{CREDIT_CODE_ALPHABET}]{{18}}$")
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+# Spaces of every kind and the dashes people type between groups of digits.
+_SEPARATORS_RE = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]")
+
+
+def _compact(value: str) -> str:
+    """Return ``value`` in NFKC with spaces and dashes removed."""
+    return _SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", value or ""))
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    return _compact(value).upper()
 
 
 def id_number_check_char(first17: str) -> str:
@@ -42,12 +57,12 @@ def validate_id_number(value: str) -> None:
             _("A resident ID number has 17 digits followed by a digit or X."), code="id_number_format"
         )
     try:
-        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(
             _("The birth date inside this ID number does not exist."), code="id_number_birth"
         ) from None
-    if birth.year < 1850 or birth > datetime.date.today():
+    if birth.year < 1850 or birth > timezone.localdate():
         raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_number_birth")
     if id_number_check_char(number[:17]) != number[17]:
         raise ValidationError(
@@ -57,7 +72,7 @@ def validate_id_number(value: str) -> None:
 
 
 def normalize_credit_code(value: str) -> str:
-    return (value or "").strip().upper()
+    return _compact(value).upper()
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -82,7 +97,23 @@ def validate_credit_code(value: str) -> None:
 
 
 def normalize_mobile(value: str) -> str:
-    return re.sub(r"[\s-]", "", value or "").removeprefix("+86")
+    compact = _compact(value)
+    for prefix in ("+86", "0086"):
+        if compact.startswith(prefix):
+            return compact.removeprefix(prefix)
+    return compact
+
+
+def normalize_login(value: str) -> str:
+    """Return the identifier a log-in is authenticated, locked out and counted under.
+
+    A mobile number in any spelling becomes its 11 digits; anything else is a username,
+    which keeps its dashes and only loses surrounding spaces and compatibility forms.
+    """
+    mobile = normalize_mobile(value)
+    if MOBILE_RE.match(mobile):
+        return mobile
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 def validate_mobile(value: str) -> None:

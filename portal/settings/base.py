@@ -172,8 +172,10 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-# The address is the client's, not the proxy's. Attempts and lock-outs are rows in the
-# database (the default handler), so no cache eviction or clearing forgets them.
+# Every spelling of a mobile number counts against one account; the address is the client's,
+# not the proxy's. Attempts and lock-outs are rows in the database (the default handler), so
+# no cache eviction or clearing forgets them.
+AXES_USERNAME_CALLABLE = "portal.backends.axes_username"
 AXES_CLIENT_IP_CALLABLE = "portal.addresses.client_ip"
 
 # Sessions: 30 idle minutes end a session (the expiry moves with each request), and none
