@@ -1,5 +1,7 @@
 """The citizen shell: home, log-in, registration, password reset, profile, my hall and the message centre."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -7,10 +9,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from approvals import selectors as approval_selectors
@@ -50,19 +54,48 @@ def home(request):
     return render(request, "portal/home.html", context)
 
 
-def language(request, code: str):
-    """Switch the interface language and go back to the page the visitor was on.
+def _next_url(request, value: str | None, *, default: str = "/") -> str:
+    """Return ``value`` if it is a path on this site, else ``default``.
 
-    A plain link (not a form) so that cached anonymous pages carry no CSRF token.
+    Only a path is taken (``foo`` or ``//host`` or ``/\\host`` is not), and the caller
+    redirects to it as it is, without resolving URL names, so that no value leads off-site or to a 500.
     """
+    value = value or ""
+    if value.startswith("/") and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return default
+
+
+def preference_toggle(view):
+    """Accept the header's language and elder-mode buttons: POST only, CSRF-checked for a signed-in person.
+
+    Both are POST forms, so that following a link (or a prefetch, or a crawler) changes nothing.
+    For an anonymous visitor the header belongs to a page served from the shared page cache
+    (portal/cache.py) and can hold no CSRF token; the toggle then changes only that browser's
+    cookie or session, the worst a forged cross-site POST could do is switch a stranger's
+    display, and SameSite=Lax keeps the session cookie out of such a POST anyway. A signed-in
+    person's header is rendered for them alone and carries a token: only with a valid token is
+    the preference stored on the account.
+    """
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return protected(request, *args, **kwargs)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(require_POST(wrapper))
+
+
+@preference_toggle
+def language(request, code: str):
+    """Switch the interface language and go back to the page the visitor was on."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = redirect(target)
+    response = HttpResponseRedirect(_next_url(request, request.POST.get("next")))
     if request.user.is_authenticated and request.user.language != code:
         # Messages, e-mails and text messages follow the language the person reads the portal in.
         services.preferences_save(
@@ -314,17 +347,14 @@ def message_preferences(request):
 def message_read_all(request):
     count = services.message_mark_read(user=request.user)
     messages.success(request, _("%(count)d messages marked as read.") % {"count": count})
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "portal:message_list"
-    return redirect(target)
+    return HttpResponseRedirect(_next_url(request, request.POST.get("next"), default=reverse("portal:message_list")))
 
 
+@preference_toggle
 def elder_mode(request, state: str):
     """Switch elder mode (large text, high contrast) on or off and go back to the page.
 
-    A plain link like the language switcher, so that cached anonymous pages need no CSRF
-    token. The choice lasts for the session and, for a logged-in person, is kept on the account.
+    The choice lasts for the session and, for a logged-in person, is kept on the account.
     """
     if state not in {"on", "off"}:
         raise Http404
@@ -333,15 +363,15 @@ def elder_mode(request, state: str):
     if request.user.is_authenticated and request.user.elder_mode != active:
         request.user.elder_mode = active
         request.user.save(update_fields=["elder_mode"])
-    target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    return redirect(target)
+    return HttpResponseRedirect(_next_url(request, request.POST.get("next")))
 
 
 def lockout(request, original_response=None, credentials=None):
     """The page django-axes answers with (HTTP 429) while a username and address are locked out."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "portal/lockout.html", {"cooloff_minutes": minutes}, status=429)
+
+
+def csrf_failure(request, reason: str = ""):
+    """The page a form gets whose CSRF token is missing or stale (``CSRF_FAILURE_VIEW``), in place of a bare 403."""
+    return render(request, "portal/csrf_failure.html", status=403)

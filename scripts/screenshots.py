@@ -127,10 +127,10 @@ def log_in(page, username: str) -> None:
 
 
 def shoot(page, name: str, url: str, records: dict, path: Path) -> None:
+    page.goto(url)
     if name == "elder-mode":
-        page.goto(f"/elder-mode/on/?next={url}")
-    else:
-        page.goto(url)
+        page.locator("header [data-elder-toggle]").click()
+        page.wait_for_load_state()
     if name == "track":
         page.locator("input[name=code]").fill(records["track_code"])
         page.locator("input[name=mobile_last4]").fill("0001")
@@ -140,7 +140,8 @@ def shoot(page, name: str, url: str, records: dict, path: Path) -> None:
     width = page.viewport_size["width"]
     page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
     if name == "elder-mode":
-        page.goto(f"/elder-mode/off/?next={url}")
+        page.locator("header [data-elder-toggle]").click()
+        page.wait_for_load_state()
 
 
 def optimise(paths: list[Path]) -> None:

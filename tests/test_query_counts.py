@@ -46,8 +46,8 @@ _serial = itertools.count(1)
 
 # URL names not measured here, and why.
 NOT_PAGES = {
-    "portal:language": "sets a cookie and redirects",
-    "portal:elder_mode": "sets a cookie and redirects",
+    "portal:language": "POST only, sets a cookie and redirects",
+    "portal:elder_mode": "POST only, sets the session and redirects",
     "portal:logout": "POST only, redirects",
     "portal:message_read_all": "POST only, redirects",
     "portal:register_verify": "needs a code sent by SMS in the same session (tests/portal/test_accounts.py)",

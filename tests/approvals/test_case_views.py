@@ -181,7 +181,7 @@ def test_tracking_draws_a_result_once_per_version_of_the_case(client):
     assert accepted.get_state_display() in body and accepted.due_date.strftime("%Y-%m-%d") in body
     assert body.count('class="timeline-item"') == first.count('class="timeline-item"') + 1
 
-    client.get(reverse("portal:language", args=["en"]) + "?next=/")
+    client.post(reverse("portal:language", args=["en"]), {"next": "/"})
     assert "Due by" in client.post(url, pair).content.decode()
 
 

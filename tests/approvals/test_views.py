@@ -205,7 +205,7 @@ def test_language_is_part_of_the_cache_key(client):
     implementation = ImplementationFactory()
     url = implementation.get_absolute_url()
     assert 'lang="zh-Hans"' in client.get(url).content.decode()
-    client.get(reverse("portal:language", args=["en"]) + "?next=/")
+    client.post(reverse("portal:language", args=["en"]), {"next": "/"})
     body = client.get(url).content.decode()
     assert 'lang="en"' in body and "Materials" in body
 

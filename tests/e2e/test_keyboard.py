@@ -70,9 +70,9 @@ def test_the_language_switcher_sets_lang_in_both_languages(new_page):
     page = new_page()
     page.goto("/")
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"
-    page.locator("header a[lang=en]").click()
+    page.locator("header button[lang=en]").click()
     page.wait_for_url("**/")
     assert page.evaluate("() => document.documentElement.lang") == "en"
-    assert page.locator("header a[lang=en]").get_attribute("aria-current") == "true"
-    page.locator("header a[lang=zh-Hans]").click()
+    assert page.locator("header button[lang=en]").get_attribute("aria-current") == "true"
+    page.locator("header button[lang=zh-Hans]").click()
     assert page.evaluate("() => document.documentElement.lang") == "zh-Hans"

@@ -20,25 +20,25 @@ def _empty_cache():
 
 
 def test_the_toggle_keeps_the_choice_in_the_session_and_goes_back(client):
-    response = client.get("/elder-mode/on/", {"next": "/items/?q=护照"})
+    response = client.post("/elder-mode/on/", {"next": "/items/?q=护照"})
     assert response.status_code == 302 and response["Location"] == "/items/?q=%E6%8A%A4%E7%85%A7"
     assert client.session[SESSION_KEY] is True
     assert b'class="elder"' in client.get("/").content
-    client.get("/elder-mode/off/")
+    client.post("/elder-mode/off/")
     assert client.session[SESSION_KEY] is False
     assert b'class="elder"' not in client.get("/").content
 
 
 def test_the_toggle_refuses_other_states_and_foreign_targets(client):
-    assert client.get("/elder-mode/maybe/").status_code == 404
-    response = client.get("/elder-mode/on/", {"next": "https://evil.example/"})
+    assert client.post("/elder-mode/maybe/").status_code == 404
+    response = client.post("/elder-mode/on/", {"next": "https://evil.example/"})
     assert response["Location"] == "/"
 
 
 def test_a_logged_in_choice_is_kept_on_the_account_for_the_next_session(client):
     user = UserFactory()
     client.force_login(user)
-    client.get("/elder-mode/on/")
+    client.post("/elder-mode/on/")
     user.refresh_from_db()
     assert user.elder_mode is True
     client.logout()
@@ -50,7 +50,7 @@ def test_a_logged_in_choice_is_kept_on_the_account_for_the_next_session(client):
 def test_the_anonymous_page_cache_keeps_one_copy_per_mode(client):
     standard = Client()
     assert b'class="elder"' not in standard.get("/").content  # now cached in the standard mode
-    client.get("/elder-mode/on/")
+    client.post("/elder-mode/on/")
     assert b'class="elder"' in client.get("/").content  # now cached in elder mode too
     assert b'class="elder"' not in standard.get("/").content
     assert b'class="elder"' in client.get("/").content

@@ -219,7 +219,7 @@ def test_preferences_are_saved_and_the_language_switch_remembers_the_language(cl
     user.refresh_from_db()
     assert (user.language, user.notify_by_email, user.notify_by_sms) == ("en", True, False)
     assert client.post(url, {"language": "fr"}).status_code == 200  # refused, nothing saved
-    client.get(reverse("portal:language", args=["zh-hans"]) + "?next=/")
+    client.post(reverse("portal:language", args=["zh-hans"]), {"next": "/"})
     user.refresh_from_db()
     assert user.language == "zh-hans" and user.notify_by_email
 

@@ -93,7 +93,7 @@ def test_visitors_with_a_session_or_messages_and_other_requests_go_through_the_s
     url = implementation.get_absolute_url()
     Client().get(url)
 
-    client.get("/elder-mode/on/")  # an anonymous visitor with a session: elder mode is kept in it
+    client.post("/elder-mode/on/")  # an anonymous visitor with a session: elder mode is kept in it
     elder = client.get(url)
     assert not _served_early(elder) and b'class="elder"' in elder.content
     assert b'class="elder"' not in Client().get(url).content

@@ -41,18 +41,18 @@ def test_home_page_queries_do_not_grow_with_data(client):
 
 
 def test_language_switcher_turns_the_page_english_and_back(client):
-    response = client.get(reverse("portal:language", args=["en"]), {"next": "/departments/"})
+    response = client.post(reverse("portal:language", args=["en"]), {"next": "/departments/"})
     assert response.status_code == 302 and response.url == "/departments/"
     body = client.get("/").content.decode()
     assert 'lang="en"' in body
     assert "Browse the government like an online shop" in body
-    client.get(reverse("portal:language", args=["zh-hans"]), {"next": "/"})
+    client.post(reverse("portal:language", args=["zh-hans"]), {"next": "/"})
     assert "像逛淘宝一样逛政府" in client.get("/").content.decode()
 
 
 def test_language_switcher_refuses_unknown_languages_and_foreign_redirects(client):
-    assert client.get(reverse("portal:language", args=["fr"])).status_code == 404
-    response = client.get(reverse("portal:language", args=["en"]), {"next": "https://evil.example.com/"})
+    assert client.post(reverse("portal:language", args=["fr"])).status_code == 404
+    response = client.post(reverse("portal:language", args=["en"]), {"next": "https://evil.example.com/"})
     assert response.url == "/"
 
 
