@@ -32,7 +32,7 @@ from approvals.services import cases as services
 from approvals.services import sharing
 from approvals.workflow import TRANSITIONS
 from departments.decorators import membership_required
-from portal import ratelimit
+from portal import audit, crypto, ratelimit
 from portal.models import PersonalDataAccess, User
 from portal.validators import normalize_mobile
 
@@ -425,6 +425,23 @@ def case_reveal(request, pk: int):
     case = cases.case_get_for_user(user=request.user, case_id=pk, access=access)
     if case is None or case.department_id not in access.departments:
         raise Http404
+    try:
+        number = case.applicant.reveal_cert_number()
+    except crypto.UndecryptableError:
+        # Nothing was seen, so nothing is recorded as revealed; the failure itself is audited,
+        # since it means a key is missing from DJANGO_PII_KEY / DJANGO_PII_OLD_KEYS.
+        audit.record(
+            "reveal_failed", actor=request.user, object_type="portal.user", object_id=case.applicant_id,
+            result="failed", detail="the number opens with none of the configured keys",
+        )  # fmt: skip
+        messages.error(
+            request,
+            _(
+                "The full number cannot be shown: it does not decrypt with the configured keys. "
+                "Please tell the administrator."
+            ),
+        )
+        return redirect("approvals:case_detail", pk=pk)
     with transaction.atomic():
         PersonalDataAccess.objects.create(
             actor=request.user,
@@ -436,7 +453,7 @@ def case_reveal(request, pk: int):
     messages.info(
         request,
         _("%(type)s: %(number)s (this view was recorded)")
-        % {"type": case.applicant.get_cert_type_display(), "number": case.applicant.reveal_cert_number()},
+        % {"type": case.applicant.get_cert_type_display(), "number": number},
     )
     return redirect("approvals:case_detail", pk=pk)
 

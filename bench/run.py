@@ -99,6 +99,9 @@ def child_env(cfg: dict) -> dict:
             "DJANGO_SETTINGS_MODULE": "portal.settings.base",
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+            # Fixed, so that a data set kept from an earlier run still decrypts and is still found.
+            "DJANGO_PII_KEY": "bench-only-personal-data-key-" + "b" * 32,
+            "PORTAL_BASE_URL": f"http://127.0.0.1:{cfg['port']}",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_LOG_LEVEL": "WARNING",
             "DATABASE_URL": f"{cfg['pg']}/{cfg['database']}?conn_max_age=600",

@@ -94,6 +94,17 @@ def _scheme(name: str, url: str, allowed: set[str], example: str) -> str:
     return scheme
 
 
+def env_site_url(name: str, *, default: str) -> str:
+    """Return the site's own address (``https://host``, no trailing slash); an empty default makes it required."""
+    url = env_str(name, default=default).rstrip("/")
+    if not url:
+        raise ConfigError(f"{name} must be set when DJANGO_DEBUG is off, e.g. https://hall.example.gov.cn.")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{name} must be an address such as https://hall.example.gov.cn, not {url!r}.")
+    return url
+
+
 def env_database(name: str, *, sqlite_path: Path) -> dict:
     """Return the default database from ``name``, or a SQLite file when it is unset."""
     url = env_str(name, default="")

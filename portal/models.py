@@ -153,14 +153,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.cert_masked = mask_id_number(number)
 
     def reveal_cert_number(self) -> str:
-        """Return the full number. Callers must be authorised and should record the reveal."""
+        """Return the full number. Callers must be authorised and should record the reveal.
+
+        Raises ``crypto.UndecryptableError`` when no configured key opens it.
+        """
         return crypto.decrypt(self.cert_cipher) if self.cert_cipher else ""
 
     @classmethod
     def cert_lookup(cls, cert_type: str, number: str) -> Q:
         """Return a filter matching the account holding ``number``."""
         normalize = normalize_id_number if cert_type == cls.CertType.RESIDENT_ID else normalize_credit_code
-        return Q(cert_type=cert_type, cert_digest=crypto.digest(normalize(number)))
+        # Every key's digest: between a key change and ``manage.py pii_rotate`` rows carry an old one.
+        return Q(cert_type=cert_type, cert_digest__in=crypto.digests(normalize(number)))
 
 
 class Notification(models.Model):

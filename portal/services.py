@@ -293,3 +293,54 @@ def preferences_save(*, user: User, language: str, notify_by_email: bool, notify
     user.language, user.notify_by_email, user.notify_by_sms = language, notify_by_email, notify_by_sms
     user.save(update_fields=["language", "notify_by_email", "notify_by_sms"])
     return user
+
+
+def pii_rotate(*, batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt and re-digest every stored personal number with the current key.
+
+    Runs in batches of ``batch_size`` accounts, each locked and written in its own
+    transaction, so a large table is never locked as a whole. Idempotent: a number already
+    encrypted and digested with the current key is left as it is, so a second run (or a run
+    after an interruption) changes nothing more. A number no configured key opens is counted,
+    left alone and named in the audit row by account id.
+    """
+    from portal import audit, crypto
+
+    counts = {"rotated": 0, "current": 0, "undecryptable": 0}
+    undecryptable: list[int] = []
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                User.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .exclude(cert_cipher="")
+                .order_by("pk")
+                .only("pk", "cert_cipher", "cert_digest")[:batch_size]
+            )
+            if not batch:
+                break
+            changed = []
+            for user in batch:
+                try:
+                    number = crypto.decrypt(user.cert_cipher)
+                except crypto.UndecryptableError:
+                    counts["undecryptable"] += 1
+                    undecryptable.append(user.pk)
+                    continue
+                digest = crypto.digest(number)
+                if crypto.is_current(user.cert_cipher) and user.cert_digest == digest:
+                    counts["current"] += 1
+                    continue
+                user.cert_cipher = crypto.encrypt(number)
+                user.cert_digest = digest
+                changed.append(user)
+            User.objects.bulk_update(changed, ["cert_cipher", "cert_digest"])
+            counts["rotated"] += len(changed)
+            last_pk = batch[-1].pk
+    detail = ", ".join(f"{key} {value}" for key, value in counts.items())
+    if undecryptable:
+        detail += "; undecryptable accounts: " + " ".join(str(pk) for pk in undecryptable[:20])
+    result = "partial" if undecryptable else "ok"
+    audit.record("pii_rotate", object_type="portal.user", result=result, detail=detail)
+    return counts

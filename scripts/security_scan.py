@@ -38,6 +38,8 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "portal.settings.base",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "scan-only-secret-key-" + "x" * 40,
+        "DJANGO_PII_KEY": "scan-only-personal-data-key-" + "p" * 40,
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{database}",
         "SMS_BACKEND": "portal.sms.ConsoleBackend",

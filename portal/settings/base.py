@@ -21,6 +21,7 @@ from portal.config import (
     env_networks,
     env_redis_cache,
     env_security_cache,
+    env_site_url,
     env_str,
     read_env_file,
 )
@@ -38,9 +39,18 @@ if not SECRET_KEY:
 elif len(SECRET_KEY) < 32 and not DEBUG:
     raise ConfigError("DJANGO_SECRET_KEY must be at least 32 characters long.")
 
-# Key for personal numbers at rest (encryption and the keyed look-up hash). Defaults to
-# one derived from SECRET_KEY; production sets its own so the secret key can rotate.
-PII_KEY = env_str("DJANGO_PII_KEY", default="") or SECRET_KEY
+# Key for personal numbers at rest (encryption and the keyed look-up hash, portal/crypto.py).
+# With DEBUG off it must be set, and be its own: SECRET_KEY can then rotate without it, and a
+# leaked SECRET_KEY does not open the numbers. DJANGO_PII_OLD_KEYS lists earlier keys, still
+# tried for decryption and look-up until ``manage.py pii_rotate`` has re-encrypted every number.
+PII_KEY = env_str("DJANGO_PII_KEY", default="")
+if not PII_KEY:
+    if not DEBUG:
+        raise ConfigError("DJANGO_PII_KEY must be set when DJANGO_DEBUG is off; it encrypts the personal numbers.")
+    PII_KEY = SECRET_KEY
+elif not DEBUG and (len(PII_KEY) < 32 or PII_KEY == SECRET_KEY):
+    raise ConfigError("DJANGO_PII_KEY must be at least 32 characters long and differ from DJANGO_SECRET_KEY.")
+PII_OLD_KEYS = env_list("DJANGO_PII_OLD_KEYS", default=[])
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -391,8 +401,9 @@ SMS_BACKEND = env_str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
 # The signature in front of every text message (required by Chinese SMS gateways).
 SMS_SIGNATURE = env_str("SMS_SIGNATURE", default="重庆网上办事大厅")
 
-# The address the portal is reached at, for links in e-mails and text messages.
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# The address the portal is reached at, for links in e-mails and text messages. With DEBUG off
+# there is no default: a link to 127.0.0.1 in a citizen's e-mail is worse than not starting.
+PORTAL_BASE_URL = env_site_url("PORTAL_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # The domain part of notification e-mails' Message-ID (stable per notification).
 NOTIFICATION_MESSAGE_ID_DOMAIN = env_str("NOTIFICATION_MESSAGE_ID_DOMAIN", default="hall.example.gov.cn")
 

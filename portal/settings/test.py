@@ -7,6 +7,8 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-checks")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_PII_KEY", "test-personal-data-key-distinct-from-the-secret-key")
+os.environ.setdefault("PORTAL_BASE_URL", "http://testserver")
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import STORAGES

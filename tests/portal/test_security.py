@@ -238,6 +238,8 @@ def test_the_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
         "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-check-0123456789",
         "DJANGO_ALLOWED_HOSTS": "hall.example.gov.cn",
+        "DJANGO_PII_KEY": "a-personal-data-key-of-its-own-0123456789",
+        "PORTAL_BASE_URL": "https://hall.example.gov.cn",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE_VARIABLES = ["DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG"]
+SERVICE_VARIABLES = [
+    "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG",
+    "DJANGO_PII_KEY", "DJANGO_PII_OLD_KEYS", "PORTAL_BASE_URL",
+]  # fmt: skip
+# What a production start needs besides the secret key and the hosts.
+PRODUCTION = {"DJANGO_PII_KEY": "p" * 40, "PORTAL_BASE_URL": "https://hall.example.gov.cn"}
+DEBUG_OFF = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "a.example"}
 
 PRINT_SETTINGS = (
     "import json; from django.conf import settings as s; print(json.dumps({"
@@ -70,8 +76,9 @@ def test_service_urls_switch_on_postgres_redis_and_the_broker():
 
 def test_production_mode_reads_secret_and_hosts():
     values = read_settings(
-        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="hall.example.gov.cn,www.example.gov.cn"
-    )
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="hall.example.gov.cn,www.example.gov.cn",
+        **PRODUCTION,
+    )  # fmt: skip
     assert values["debug"] is False
     assert values["hosts"] == ["hall.example.gov.cn", "www.example.gov.cn"]
 
@@ -82,7 +89,14 @@ def test_production_mode_reads_secret_and_hosts():
         ({"DJANGO_DEBUG": "false"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
-        ({"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+        (
+            {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "", **PRODUCTION},
+            "DJANGO_ALLOWED_HOSTS",
+        ),
+        ({**DEBUG_OFF, "PORTAL_BASE_URL": "https://a.example"}, "DJANGO_PII_KEY"),
+        ({**DEBUG_OFF, "PORTAL_BASE_URL": "https://a.example", "DJANGO_PII_KEY": "x" * 50}, "DJANGO_PII_KEY"),
+        ({**DEBUG_OFF, "DJANGO_PII_KEY": "p" * 40}, "PORTAL_BASE_URL"),
+        ({**DEBUG_OFF, "DJANGO_PII_KEY": "p" * 40, "PORTAL_BASE_URL": "a.example"}, "PORTAL_BASE_URL"),
         ({"DJANGO_DEBUG": "true", "DATABASE_URL": "mongodb://127.0.0.1/portal"}, "DATABASE_URL"),
         ({"DJANGO_DEBUG": "true", "DATABASE_URL": "postgres://127.0.0.1:5432/"}, "DATABASE_URL"),
         ({"DJANGO_DEBUG": "true", "CELERY_BROKER_URL": "http://127.0.0.1:6379"}, "CELERY_BROKER_URL"),
@@ -106,5 +120,5 @@ def test_a_developer_env_file_fills_unset_variables_only(tmp_path):
     values = read_settings(DJANGO_ENV_FILE=str(env_file))
     assert values["debug"] is True and values["cache"].endswith("RedisCache")
     values = read_settings(DJANGO_ENV_FILE=str(env_file), DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 50,
-                           DJANGO_ALLOWED_HOSTS="a.example")  # fmt: skip
+                           DJANGO_ALLOWED_HOSTS="a.example", **PRODUCTION)  # fmt: skip
     assert values["debug"] is False
