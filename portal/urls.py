@@ -15,6 +15,7 @@ app_patterns = (
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("accounts/2fa/", two_factor.two_factor_verify, name="two_factor_verify"),
         path("accounts/2fa/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+        path("accounts/2fa/recovery-codes/", two_factor.two_factor_recovery_codes, name="two_factor_recovery_codes"),
         path("accounts/register/", views.register, name="register"),
         path("accounts/register/verify/", views.register_verify, name="register_verify"),
         path("accounts/password-reset/", views.password_reset, name="password_reset"),

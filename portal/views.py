@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from approvals import selectors as approval_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
-from portal import accounts, elder, ratelimit, selectors, services
+from portal import accounts, elder, ratelimit, selectors, services, two_factor
 from portal.cache import cache_page_for_anonymous
 from portal.forms import (
     EmailForm,
@@ -276,7 +276,14 @@ def profile(request):
             accounts.account_email_change(user=request.user, email=email_form.cleaned_data["email"])
             messages.success(request, _("Your e-mail address has been saved."))
             return redirect("portal:profile")
-    context = {"email_form": email_form, "password_form": password_form}
+    context = {
+        "email_form": email_form,
+        "password_form": password_form,
+        # Staff who log in with two factors see how many recovery codes they have left.
+        "recovery_codes_left": (
+            two_factor.recovery_codes_left(request.user) if two_factor.confirmed_device(request.user) else None
+        ),
+    }
     return render(request, "portal/account_profile.html", context)
 
 

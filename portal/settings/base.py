@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,9 @@ ASK_RATE_WINDOW = 3600
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
 OTP_TOTP_ISSUER = "重庆网上行政审批大厅"
 OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin never shows a TOTP secret or a recovery code (portal/two_factor.py shows codes once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # The audit log keeps at least this long; the purge command refuses less.
 AUDIT_KEEP_DAYS = env_int("AUDIT_KEEP_DAYS", default=180, minimum=180)
