@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from approvals import case_selectors as cases
-from approvals import selectors
+from approvals import selectors, uploads
 from approvals.forms import (
     ApplicationForm,
     CommentForm,
@@ -112,6 +113,13 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
             data=request.POST, files=request.FILES,
         )  # fmt: skip
         submit = "submit" in request.POST or receiving_department is not None
+        if not ratelimit.hit(
+            key=f"apply:{request.user.pk}", limit=settings.APPLY_RATE_LIMIT, window_seconds=settings.APPLY_RATE_WINDOW
+        ):
+            # Nothing is stored; the form comes back with what was typed (files must be chosen again).
+            form.is_valid()
+            form.add_error(None, _("Too many applications from you in the last hour. Try again later."))
+            return _render_apply(request, implementation, form, draft, applicant, template_extra, status=429)
         if form.is_valid() and not (submit and form.required_field_errors()):
             try:
                 case = services.case_save_application(
@@ -135,6 +143,11 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
                 return redirect("approvals:case_receipt", pk=case.pk)
     else:
         form = _application_form(request, implementation, applicant=applicant, window=receiving_department, draft=draft)
+    return _render_apply(request, implementation, form, draft, applicant, template_extra)
+
+
+def _render_apply(request, implementation, form, draft, applicant, template_extra, status=200):
+    """Render the application form with what the draft already provides."""
     provided = {}
     if draft:
         for row in draft.materials.filter(replaced=False).select_related("material"):
@@ -149,7 +162,7 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
         "material_count": len(form.material_list),
         **(template_extra or {}),
     }
-    return render(request, "approvals/case_apply.html", context)
+    return render(request, "approvals/case_apply.html", context, status=status)
 
 
 @login_required
@@ -350,7 +363,9 @@ def case_material_file(request, pk: int):
     row = cases.case_material_get_for_user(user=request.user, material_id=pk)
     if row is None:
         raise Http404
-    response = FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name or "file")
+    response = FileResponse(
+        row.file.open("rb"), as_attachment=True, filename=uploads.download_name(row.original_name, row.content_type)
+    )
     response["Content-Type"] = row.content_type or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -385,7 +400,9 @@ def case_record_file(request, pk: int, material_id: int):
         row = sharing.shared_material_get(actor=request.user, case=case, material_id=material_id, purpose=purpose)
     except sharing.SharingRefused:
         raise Http404 from None
-    response = FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name or "file")
+    response = FileResponse(
+        row.file.open("rb"), as_attachment=True, filename=uploads.download_name(row.original_name, row.content_type)
+    )
     response["Content-Type"] = row.content_type or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     return response

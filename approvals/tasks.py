@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from approvals.services.cases import case_files_purge_unreferenced as purge_unreferenced
 from approvals.services.cases import case_mark_overdue
 
 
@@ -17,3 +18,9 @@ def licences_remind_expiring() -> int:
     from approvals.services.licences import licences_remind_expiring as remind
 
     return remind()
+
+
+@shared_task
+def case_files_purge_unreferenced() -> int:
+    """Remove applicants' files that no case names and that are over a day old."""
+    return purge_unreferenced()

@@ -2,9 +2,14 @@
 
 Accepted: PDF, JPEG, PNG and OFD (the Chinese fixed-layout format, a ZIP with ``OFD.xml``).
 HTML, SVG, scripts and anything unrecognised are refused with a reason. The stored file
-gets a random name; the original name is kept only as text to show.
+gets a random name; the original name is kept only as text to show, and a download is named
+with the extension of the detected type. A file stored inside ``kept_only_if_saved`` is
+deleted again if the block fails (its transaction rolled back).
 """
 
+import contextlib
+import contextvars
+import logging
 import os
 import unicodedata
 import zipfile
@@ -28,6 +33,12 @@ SIGNATURES = [
     (b"\xff\xd8\xff", Detected("image/jpeg", ".jpg")),
     (b"\x89PNG\r\n\x1a\n", Detected("image/png", ".png")),
 ]
+OFD = Detected("application/ofd", ".ofd")
+EXTENSIONS = {detected.content_type: detected.extension for _magic, detected in SIGNATURES} | {
+    OFD.content_type: OFD.extension
+}
+
+logger = logging.getLogger(__name__)
 
 
 def detect(upload) -> Detected | None:
@@ -42,7 +53,7 @@ def detect(upload) -> Detected | None:
         try:
             with zipfile.ZipFile(upload) as archive:
                 if "OFD.xml" in archive.namelist():
-                    return Detected("application/ofd", ".ofd")
+                    return OFD
         except zipfile.BadZipFile:
             return None
         finally:
@@ -75,6 +86,54 @@ def safe_name(name: str) -> str:
     base = os.path.basename((name or "").replace("\\", "/"))
     base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
     return base.strip(". ")[:200] or "file"
+
+
+def download_name(name: str, content_type: str) -> str:
+    """Return the name a stored file is downloaded under: its shown name with the detected type's extension.
+
+    A polyglot uploaded as ``x.html`` and detected as PDF downloads as ``x.pdf``, so no
+    browser or desktop opens it by the name it was given.
+    """
+    stem = os.path.splitext(safe_name(name))[0] or "file"
+    return stem + EXTENSIONS.get(content_type, ".bin")
+
+
+# The files stored by the innermost ``kept_only_if_saved`` block now running, as (storage, name).
+_stored: contextvars.ContextVar[list | None] = contextvars.ContextVar("stored_uploads", default=None)
+
+
+def remember_stored(storage, name: str) -> None:
+    """Note a file just stored, so that the enclosing ``kept_only_if_saved`` block can delete it on failure."""
+    stored = _stored.get()
+    if stored is not None:
+        stored.append((storage, name))
+
+
+@contextlib.contextmanager
+def kept_only_if_saved():
+    """Delete the files stored inside the block if it raises, so a rolled-back submission leaves nothing.
+
+    Wrap the whole transaction that writes the rows naming the files. A nested block hands its
+    files to the outer one, which decides: a bundle whose last part fails removes the files of
+    the parts before it. Files left by a crash are removed by ``case_files_purge_unreferenced``.
+    """
+    outer = _stored.get()
+    stored: list = []
+    token = _stored.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete the file %s of a failed submission.", name, exc_info=True)
+        raise
+    else:
+        if outer is not None:
+            outer.extend(stored)
+    finally:
+        _stored.reset(token)
 
 
 class OversizeUpload:

@@ -24,7 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import case_selectors
+from approvals import case_selectors, uploads
 from approvals.services import cases as case_services
 from approvals.services import sharing
 from exchange import selectors, serializers, services
@@ -182,7 +182,9 @@ def _file_response(row) -> FileResponse:
         handle = row.file.open("rb")
     except FileNotFoundError:
         raise exceptions.NotFound(_("The file is missing from the store.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=row.original_name or "file")
+    response = FileResponse(
+        handle, as_attachment=True, filename=uploads.download_name(row.original_name, row.content_type)
+    )
     response["Content-Type"] = row.content_type or "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -217,9 +217,13 @@ def private_storage():
     return storages["private"]
 
 
+# Every applicant's file is stored under this folder of the private storage (and nothing else is).
+CASE_FILES_DIR = "cases"
+
+
 def private_upload_to(instance, filename: str) -> str:
     """Store under a random name; the original name is kept in the row, never used as a path."""
-    return f"cases/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
+    return f"{CASE_FILES_DIR}/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
 
 
 class CaseMaterial(models.Model):

@@ -186,10 +186,11 @@ def bundle_submit(*, applicant, bundle: Bundle, token, form_data: dict, answers:
     answers to its own fields. ``answers`` maps a material name to its upload (or to a
     ``MaterialAnswer``-like object with ``upload``, ``commitment``, ``later``); every part
     asking for a material of that name gets its own stored copy. A ``WorkflowError`` or
-    ``ValidationError`` from any part rolls everything back and is raised.
+    ``ValidationError`` from any part rolls everything back, files stored for earlier parts
+    included, and is raised.
     """
     try:
-        with transaction.atomic():
+        with uploads.kept_only_if_saved(), transaction.atomic():
             application = BundleApplication.objects.select_for_update().filter(submission_token=token).first()
             if application is not None:
                 if application.applicant_id != applicant.pk or application.bundle_id != bundle.pk:

@@ -30,6 +30,7 @@ from approvals.models import (
     Status,
     SupplementRequest,
 )
+from approvals.models.cases import CASE_FILES_DIR, private_storage
 from approvals.services.licences import licence_issue_for_case
 from approvals.signals_cases import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, STAFF, TRANSITIONS, Transition
@@ -222,6 +223,7 @@ def _store_upload(case: Case, material: Material | None, upload, actor) -> CaseM
         uploaded_by=actor,
     )
     row.file.save(f"upload{detected.extension}", upload, save=False)
+    uploads.remember_stored(row.file.storage, row.file.name)
     if material is not None:
         CaseMaterial.objects.filter(case=case, material=material, replaced=False).update(replaced=True)
     row.save()
@@ -269,7 +271,7 @@ def case_save_application(
     if implementation.status != Status.PUBLISHED:
         raise WorkflowError(_("This item is not open for applications."))
     try:
-        with transaction.atomic():
+        with uploads.kept_only_if_saved(), transaction.atomic():
             case = Case.objects.select_for_update().filter(submission_token=token).first()
             if case is None:
                 case = Case.objects.create(
@@ -438,7 +440,7 @@ def case_request_supplement(*, case_id: int, actor, items: list[dict], comment: 
 
 def case_supplement(*, case_id: int, actor, answers: list[MaterialAnswer], comment: str = "") -> Case:
     """The applicant supplies what was asked; the case returns to where it was and the clock resumes."""
-    with transaction.atomic():
+    with uploads.kept_only_if_saved(), transaction.atomic():
         case = _lock(case_id)
         _rule, membership = _check(case, "supplement", actor)
         request = case.supplement_requests.filter(resolved_at__isnull=True).first()
@@ -808,3 +810,49 @@ def case_recompute_due_dates(*, year: int) -> int:
                 case.save(update_fields=["due_date", "is_overdue", "updated_at"])
                 moved += 1
     return moved
+
+
+# --- stored files --------------------------------------------------------------------------
+
+# A file younger than this may belong to a submission still in its transaction: never removed.
+UNREFERENCED_FILE_MIN_AGE = datetime.timedelta(days=1)
+
+
+def _stored_case_files(storage, path: str = CASE_FILES_DIR):
+    """Yield the name of every file under ``path`` of ``storage``, folder by folder."""
+    try:
+        directories, files = storage.listdir(path)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{path}/{name}"
+    for directory in directories:
+        yield from _stored_case_files(storage, f"{path}/{directory}")
+
+
+def case_files_purge_unreferenced(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int:
+    """Delete case files in the private storage that no material row names and that are over a day old.
+
+    Such files are left by a process that died between storing a file and committing its row
+    (a failed submission deletes its own files, see ``uploads.kept_only_if_saved``). Return how
+    many were removed.
+    """
+    storage = private_storage()
+    cutoff = (now or timezone.now()) - UNREFERENCED_FILE_MIN_AGE
+    removed, batch = 0, []
+
+    def purge(names: list[str]) -> int:
+        referenced = set(CaseMaterial.objects.filter(file__in=names).values_list("file", flat=True))
+        unreferenced = [name for name in names if name not in referenced]
+        for name in unreferenced:
+            storage.delete(name)
+        return len(unreferenced)
+
+    for name in _stored_case_files(storage):
+        if storage.get_modified_time(name) < cutoff:
+            batch.append(name)
+        if len(batch) >= batch_size:
+            removed, batch = removed + purge(batch), []
+    if batch:
+        removed += purge(batch)
+    return removed

@@ -225,6 +225,9 @@ CONTENT_SECURITY_POLICY = {
 # Questions and complaints one person may send per window (/ask/).
 ASK_RATE_LIMIT = env_int("ASK_RATE_LIMIT", default=10, minimum=1)
 ASK_RATE_WINDOW = 3600
+# Applying (every post of the application form, which may carry files): per person and hour.
+APPLY_RATE_LIMIT = env_int("APPLY_RATE_LIMIT", default=20, minimum=1)
+APPLY_RATE_WINDOW = 3600
 
 # Two-factor log-in (TOTP) for staff, supervisors and admins (portal/two_factor.py).
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
@@ -377,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
     "exchange-purge": {
         "task": "exchange.tasks.exchange_purge_old",
         "schedule": crontab(hour=3, minute=45),
+    },
+    "case-files-purge-unreferenced": {
+        "task": "approvals.tasks.case_files_purge_unreferenced",
+        "schedule": crontab(hour=4, minute=15),
     },
 }
 # Rows still pending after this many seconds are published again by the sweep.
