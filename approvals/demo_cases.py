@@ -4,7 +4,8 @@ Every case is made and moved only by the workflow services (``approvals.services
 the demo applicants and the demo staff of five departments. The services stamp everything
 "now"; afterwards each case is made to look older by moving its timestamps and dates back,
 the one direct write here, and only to timestamp and date fields: submissions spread over
-the last 60 days, the timeline replayed on working days, due dates and working days used
+the last 44 working days (about two months, longer when a Spring Festival or National Day
+holiday falls inside them), the timeline replayed on working days, due dates and working days used
 recomputed the way the services count them. Some open cases end up near their due date and
 some overdue; ``case_mark_overdue`` then flags them as the nightly task would.
 

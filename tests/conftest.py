@@ -1,8 +1,39 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite, and the clock it runs on.
+
+``PORTAL_TEST_NOW`` (an ISO 8601 moment with its offset, e.g. ``2026-12-31T23:30:00+08:00``)
+moves the whole run to that moment with time-machine; the clock keeps ticking from there.
+``make test-dates`` runs the date-sensitive modules at the year's end, the first working day
+of a year and National Day this way, so that no test holds only on the day it was written.
+"""
+
+import datetime
+import os
 
 import pytest
+import time_machine
 
 from tests.factories import DepartmentFactory, StaffMembershipFactory, UserFactory
+
+
+def pytest_configure(config):
+    moment = os.environ.get("PORTAL_TEST_NOW", "")
+    if moment:
+        at = datetime.datetime.fromisoformat(moment)
+        if at.tzinfo is None:
+            raise pytest.UsageError("PORTAL_TEST_NOW needs an offset, e.g. 2027-01-04T09:00:00+08:00")
+        config._portal_clock = time_machine.travel(at, tick=True)
+        config._portal_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_portal_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    moment = os.environ.get("PORTAL_TEST_NOW", "")
+    return f"clock moved to {moment}" if moment else None
 
 
 @pytest.fixture(autouse=True)
