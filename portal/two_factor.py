@@ -28,12 +28,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from departments.models import StaffMembership
 from portal import audit
 
 NEXT_SESSION_KEY = "portal.2fa_next"
+PENDING_KEY_SESSION_KEY = "portal.2fa_pending_key"
 
 
 def needs_second_factor(user) -> bool:
@@ -186,12 +187,21 @@ def two_factor_setup(request):
     """Enrol an authenticator app: scan the QR code (or type the secret), then confirm with a code."""
     if confirmed_device(request.user):
         return redirect("portal:two_factor_verify")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": _("Authenticator app")}
-    )
+    # Showing the page writes nothing: the secret waits in the session until the first code is
+    # posted, and only then becomes a device row (which carries the throttle of failed codes).
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        key = request.session.get(PENDING_KEY_SESSION_KEY) or default_key()
+        request.session[PENDING_KEY_SESSION_KEY] = key
+        device = TOTPDevice(user=request.user, confirmed=False, name=_("Authenticator app"), key=key)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if device.pk is None:
+            device, _created = TOTPDevice.objects.get_or_create(
+                user=request.user, confirmed=False, defaults={"name": device.name, "key": device.key}
+            )
         if verify(user=request.user, device_id=device.pk, code=form.cleaned_data["code"]):
+            request.session.pop(PENDING_KEY_SESSION_KEY, None)
             TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
             device.refresh_from_db()
             otp_login(request, device)

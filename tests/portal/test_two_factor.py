@@ -1,5 +1,6 @@
 """Two-factor log-in for staff, supervisors and admins: enrolment, verification, no replay, the admin site too."""
 
+import re
 import time
 
 import pytest
@@ -38,8 +39,13 @@ def test_a_clerk_enrols_then_must_give_a_code_at_every_log_in(client):
     assert response.status_code == 302 and response.url == reverse("portal:two_factor_setup")
     page = client.get(reverse("portal:two_factor_setup"))
     assert page.status_code == 200 and "<svg" in page.content.decode()
-    device = TOTPDevice.objects.get(user=clerk, confirmed=False)
+    # Showing the page stores nothing; the first code posted makes the (unconfirmed) device.
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    secret = re.search(r'<code class="fs-6">([A-Z2-7 ]+)</code>', page.content.decode()).group(1)
+    assert secret in client.get(reverse("portal:two_factor_setup")).content.decode()  # the same secret again
     assert client.post(reverse("portal:two_factor_setup"), {"code": "000000"}).status_code == 200
+    device = TOTPDevice.objects.get(user=clerk, confirmed=False)
+    assert device.config_url.split("secret=")[1].split("&")[0] in page.content.decode().replace(" ", "")
     # A failure slows the next try down (1 s, then 2 s, 4 s ...): even the right code waits.
     assert client.post(reverse("portal:two_factor_setup"), {"code": code_for(device)}).status_code == 200
     time.sleep(2.1)
