@@ -35,6 +35,7 @@ from approvals.workflow import TRANSITIONS
 from departments.decorators import membership_required
 from portal import audit, crypto, ratelimit
 from portal.models import PersonalDataAccess, User
+from portal.params import int_param
 from portal.validators import normalize_mobile
 
 # Tracking look-ups per client address and window (a wrong pair costs as much as a right one).
@@ -179,7 +180,7 @@ def staff_receive(request):
     access = cases.access_for(request.user)
     code = (request.GET.get("code") or "").strip().upper()
     mobile = normalize_mobile(request.GET.get("mobile") or "")
-    window_id = int(request.GET.get("window") or access.department_ids[0])
+    window_id = int_param(request.GET.get("window"), default=access.department_ids[0])
     if window_id not in access.departments:
         raise PermissionDenied
     implementation = selectors.implementation_get_published(code=code) if code else None
@@ -419,7 +420,7 @@ def case_assign(request, pk: int):
     assignee = request.user
     if request.POST.get("assignee"):
         assignee = User.objects.filter(
-            pk=request.POST["assignee"] if request.POST["assignee"].isdigit() else 0,
+            pk=int_param(request.POST["assignee"], default=0),
             memberships__department_id=case.department_id,
             memberships__is_active=True,
         ).first()
@@ -482,10 +483,7 @@ def staff_desk(request):
     departments = cases.membership_departments(access)
     if not departments:
         return render(request, "approvals/staff_desk.html", {"departments": [], "supervisor_only": True})
-    try:
-        department_id = int(request.GET.get("department") or departments[0].pk)
-    except ValueError:
-        department_id = departments[0].pk
+    department_id = int_param(request.GET.get("department"), default=departments[0].pk)
     if department_id not in access.departments:
         raise Http404
     filters = {
@@ -493,7 +491,7 @@ def staff_desk(request):
         "light_name": request.GET.get("light", "") if request.GET.get("light") in {"red", "yellow", "green"} else "",
         "mine": request.GET.get("mine") == "1",
         "received": request.GET.get("received") == "1",
-        "implementation_id": int(request.GET["item"]) if request.GET.get("item", "").isdigit() else None,
+        "implementation_id": int_param(request.GET.get("item")),
     }
     rows, next_cursor = cases.case_queue(
         access=access, department_id=department_id, after=request.GET.get("after", ""), **filters

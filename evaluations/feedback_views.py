@@ -29,6 +29,7 @@ from evaluations.forms import (
 )
 from evaluations.models import Inquiry, Rating, Rectification, RectificationEvent
 from portal import ratelimit
+from portal.params import int_param
 
 STEP_LABELS = {
     "verify": gettext_lazy("Verify the review"),
@@ -231,8 +232,8 @@ def ask(request):
         initial["kind"] = request.GET["kind"]
     if request.GET.get("item"):
         initial["implementation_code"] = request.GET["item"].strip().upper()[:35]
-    if request.GET.get("case", "").isdigit():
-        initial["case"] = int(request.GET["case"])
+    if int_param(request.GET.get("case")) is not None:
+        initial["case"] = int_param(request.GET["case"])
     form = InquiryForm(request.POST or None, asker=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -5,6 +5,8 @@ from django.contrib.auth.backends import ModelBackend
 from portal.models import User
 from portal.validators import MOBILE_RE, normalize_login
 
+AXES_USERNAME_MAX_LENGTH = 255
+
 
 def axes_username(request, credentials=None) -> str:
     """Return the username django-axes counts and locks: the normalised identifier (AXES_USERNAME_CALLABLE).
@@ -18,7 +20,8 @@ def axes_username(request, credentials=None) -> str:
     raw = posted.get("username") if posted is not None else None
     if raw is None and credentials:
         raw = credentials.get("username")
-    return normalize_login(str(raw or ""))
+    # axes keeps the username in a 255-character column; no real identifier comes near that.
+    return normalize_login(str(raw or ""))[:AXES_USERNAME_MAX_LENGTH]
 
 
 class MobileOrUsernameBackend(ModelBackend):

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Control characters in the path, the query or a form are refused here (portal/boundary.py).
+    "portal.boundary.InputBoundaryMiddleware",
     # Before sessions: answers cached pages to visitors without a session (portal/cache.py).
     "portal.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -424,7 +426,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["exchange.auth.IsBusinessSystem"],
     "DEFAULT_THROTTLE_CLASSES": ["exchange.auth.SystemRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["exchange.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "exchange.errors.exception_handler",
 }
