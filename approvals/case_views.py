@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from approvals import case_selectors as cases
@@ -486,6 +487,22 @@ def staff_desk(request):
     department_id = int_param(request.GET.get("department"), default=departments[0].pk)
     if department_id not in access.departments:
         raise Http404
+    ignored = [
+        label
+        for key, label, valid in (
+            ("department", _("department"), int_param(request.GET.get("department")) is not None),
+            ("state", _("state"), request.GET.get("state") in Case.State.values),
+            ("light", _("deadline light"), request.GET.get("light") in {"red", "yellow", "green"}),
+            ("item", _("item"), int_param(request.GET.get("item")) is not None),
+        )
+        if request.GET.get(key) and not valid
+    ]
+    if ignored:
+        messages.warning(
+            request,
+            _("These filters could not be read and were ignored: %(names)s.")
+            % {"names": pgettext("list separator", ", ").join(ignored)},
+        )
     filters = {
         "state": request.GET.get("state", "") if request.GET.get("state", "") in Case.State.values else "",
         "light_name": request.GET.get("light", "") if request.GET.get("light") in {"red", "yellow", "green"} else "",

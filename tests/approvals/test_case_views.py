@@ -346,6 +346,19 @@ def test_desk_filters(client):
     assert client.get(url, {"department": "999999"}).status_code == 404
 
 
+def test_desk_filters_that_cannot_be_read_are_ignored_with_a_message(client):
+    world = World()
+    submitted = world.submitted()
+    client.force_login(world.clerk)
+    url = reverse("approvals:staff_desk")
+    # "²" passes str.isdigit but not int(); "３" is a full-width digit: neither names a row.
+    response = client.get(url, {"item": "²", "state": "bogus", "department": "３", "light": "red"})
+    assert response.status_code == 200
+    assert "以下筛选条件无法识别，已忽略：部门、办件状态、事项。" in response.content.decode()
+    plain = client.get(url, {"state": "submitted"})
+    assert submitted in plain.context["rows"] and "已忽略" not in plain.content.decode()
+
+
 def test_claim_and_assign_within_the_department(client):
     world = World()
     case = world.submitted()
