@@ -54,6 +54,8 @@ NOT_PAGES = {
     "portal:password_reset_verify": "needs a code sent by SMS in the same session (tests/portal/test_accounts.py)",
     "portal:two_factor_verify": "staff sign-in step, a fixed form (tests/portal/test_two_factor.py)",
     "portal:two_factor_setup": "staff sign-in step, a fixed form (tests/portal/test_two_factor.py)",
+    "portal:two_factor_recovery_codes": "staff account step behind a second factor, a fixed form "
+    "(tests/portal/test_recovery_codes.py)",
     "approvals:material_template": "a file download",
     "approvals:case_file": "a file download",
     "approvals:case_record_file": "a file download through the sharing service",
