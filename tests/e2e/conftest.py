@@ -112,7 +112,7 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
-    page.locator("form input[type=submit][name=submit], form button[type=submit]").first.click()
+    page.locator("main form input[type=submit][name=submit], main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
 
 
