@@ -137,7 +137,7 @@ def kept_only_if_saved():
 
 
 class OversizeUpload:
-    """What a file that passed the size limit becomes: its name and the size reached, no content."""
+    """What a file that passed the size limit becomes: its name and its whole size, no content."""
 
     def __init__(self, name: str, size: int, field_name: str = ""):
         self.name, self.size, self.field_name = name, size, field_name
@@ -171,10 +171,9 @@ class SizeLimitUploadHandler(FileUploadHandler):
         self.received, self.oversize = 0, False
 
     def receive_data_chunk(self, raw_data, start):
-        if self.oversize:
-            return None
+        # Counted to the end, so the refusal names the file's real size, not where storing stopped.
         self.received += len(raw_data)
-        if self.received > settings.UPLOAD_MAX_BYTES:
+        if self.oversize or self.received > settings.UPLOAD_MAX_BYTES:
             self.oversize = True
             return None  # the later handlers see nothing more of this file
         return raw_data

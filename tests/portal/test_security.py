@@ -328,7 +328,7 @@ def test_ask_is_rate_limited_per_person(client, settings):
 
 
 def test_tracking_registration_codes_and_log_in_are_rate_limited(client):
-    from approvals.case_views import TRACK_LIMIT
+    from approvals.views.cases import TRACK_LIMIT
 
     data = {"code": "5000002611270000011", "mobile_last4": "0000"}
     codes = [client.post(reverse("approvals:track"), data).status_code for _ in range(TRACK_LIMIT + 1)]
@@ -508,7 +508,8 @@ def test_a_file_over_the_limit_stops_being_stored_at_the_limit(settings):
     passed = [handler.receive_data_chunk(chunk, i * len(chunk)) for i in range(5)]
     assert [p is not None for p in passed] == [True, False, False, False, False]
     result = handler.file_complete(5 * len(chunk))
-    assert isinstance(result, OversizeUpload) and result.size == 2 * len(chunk)
+    # Nothing past the limit is kept, but the size is the file's own (a 320 KB file is not "128 KB").
+    assert isinstance(result, OversizeUpload) and result.size == 5 * len(chunk)
     small = SizeLimitUploadHandler()
     small.new_file("m_1", "small.pdf", "application/pdf", 0)
     assert small.receive_data_chunk(b"%PDF-1.4", 0) == b"%PDF-1.4"
@@ -530,7 +531,8 @@ def test_an_oversized_upload_is_refused_with_its_size_and_nothing_is_created(cli
         data[f"m_{material.pk}"] = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * (300 * 1024), "application/pdf")
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "the limit is 100.0" in response.content.decode()
+    # The file's own size, not the point where storing stopped.
+    assert "The file is 300.0" in response.content.decode() and "the limit is 100.0" in response.content.decode()
     assert not Case.objects.filter(applicant=world.applicant).exists()
 
 
