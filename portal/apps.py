@@ -7,6 +7,6 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from portal import audit
+        from portal import audit, middleware  # noqa: F401 - middleware's receiver stamps the log-in time
 
         audit.connect()

@@ -58,12 +58,6 @@ def _ip(request) -> str | None:
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    import time
-
-    from portal.middleware import AUTH_AT_SESSION_KEY
-
-    if request is not None and hasattr(request, "session"):
-        request.session[AUTH_AT_SESSION_KEY] = int(time.time())
     record("login", actor=user, ip=_ip(request))
 
 
@@ -109,7 +103,7 @@ def connect() -> None:
     from axes.signals import user_locked_out
 
     from approvals.models import Case
-    from approvals.signals_cases import case_event
+    from approvals.signals import case_event
     from portal.models import PersonalDataAccess
 
     user_locked_out.connect(on_lockout, dispatch_uid="audit_lockout")

@@ -5,6 +5,8 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -38,6 +40,13 @@ class LanguageCookieMiddleware:
 
 
 AUTH_AT_SESSION_KEY = "portal.auth_at"
+
+
+@receiver(user_logged_in)
+def stamp_log_in_time(sender, request, user, **kwargs):
+    """Start the absolute session limit at log-in (connected by ``PortalConfig.ready``)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[AUTH_AT_SESSION_KEY] = int(time.time())
 
 
 class SessionLimitsMiddleware:
