@@ -295,8 +295,8 @@ def inquiry_follow_up(*, inquiry_id: int, actor, note: str, close: bool = False)
 def supervision_digest_send(*, day: datetime.date | None = None) -> int:
     """Send every supervisor the figures of ``day`` (yesterday by default) and what is late now; once per day."""
     from approvals.workflow import CLOCK_RUNNING
-    from evaluations import selectors
     from evaluations.models import DailyStat
+    from evaluations.selectors import supervision as selectors
 
     day = day or timezone.localdate() - datetime.timedelta(days=1)
     totals = selectors.figures(rows=DailyStat.objects.filter(day=day))

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from approvals.models import FAQ, Status
-from evaluations import selectors
 from evaluations.models import DailyStat, EvaluationSettings, Inquiry
+from evaluations.selectors import supervision as selectors
 from evaluations.services import rating_submit
 from tests.approvals.workflow_helpers import World
 from tests.factories import DepartmentFactory, ImplementationFactory, RegionFactory, StaffMembershipFactory
@@ -373,7 +373,7 @@ def test_disclosure_is_served_from_the_cache_to_anonymous_visitors(client, city,
 
 
 def test_disclosure_is_published_a_page_at_a_time_with_a_search_by_name_or_code(client):
-    from evaluations.supervision_views import DISCLOSURE_PAGE_SIZE
+    from evaluations.views.supervision import DISCLOSURE_PAGE_SIZE
 
     grow(DISCLOSURE_PAGE_SIZE + 5, days=1)
     first = client.get(DISCLOSURE)

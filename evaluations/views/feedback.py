@@ -9,15 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from approvals.case_selectors import Access, access_for
 from approvals.models import Case
+from approvals.selectors.cases import access_for
 from evaluations import services
 from evaluations.forms import (
     FixRatingForm,
@@ -28,6 +27,7 @@ from evaluations.forms import (
     RectificationStepForm,
 )
 from evaluations.models import Inquiry, Rating, Rectification, RectificationEvent
+from evaluations.selectors.feedback import inquiry_get_for_user, rectification_get_for_user, rectification_steps
 from portal import ratelimit
 from portal.params import int_param
 
@@ -44,49 +44,6 @@ STEP_LABELS = {
 
 def _errors(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
-
-
-# --- reads, scoped to the user --------------------------------------------------------------
-
-
-def _visible(access: Access, applicant_field: str) -> Q:
-    if access.supervisor:
-        return Q()
-    return Q(**{applicant_field: access.user_id}) | Q(department_id__in=access.department_ids)
-
-
-def rectification_get_for_user(*, access: Access, rectification_id: int, full: bool = False) -> Rectification | None:
-    """Return the rectification if its applicant, its department's staff or a supervisor asks; else None."""
-    rectifications = Rectification.objects.filter(_visible(access, "rating__applicant_id"), pk=rectification_id)
-    if full:
-        rectifications = rectifications.select_related(
-            "rating__case__implementation", "rating__department", "department"
-        ).prefetch_related(
-            Prefetch("events", queryset=RectificationEvent.objects.prefetch_related("actor__memberships"))
-        )
-    return rectifications.first()
-
-
-def inquiry_get_for_user(*, access: Access, inquiry_id: int) -> Inquiry | None:
-    """Return the inquiry if its asker, the department's staff or a supervisor asks; else None."""
-    return (
-        Inquiry.objects.filter(_visible(access, "asker_id"), pk=inquiry_id)
-        .select_related("department", "implementation", "case")
-        .first()
-    )
-
-
-def rectification_steps(*, rectification: Rectification, access: Access) -> list[str]:
-    """Return the steps of ``RECTIFICATION_TRANSITIONS`` this user may take now."""
-    allowed = []
-    for action, (sources, _target, who) in services.RECTIFICATION_TRANSITIONS.items():
-        if rectification.state not in sources:
-            continue
-        if (who == "department" and rectification.department_id in access.departments) or (
-            who == "supervisor" and access.supervisor
-        ):
-            allowed.append(action)
-    return allowed
 
 
 def _can_rate_fix(rectification: Rectification, user) -> bool:

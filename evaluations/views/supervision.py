@@ -1,8 +1,8 @@
-"""Supervision pages (dashboard, performance ranking, one-code look-up) and the public disclosure page.
+"""Supervision pages (dashboard, performance ranking, one-code look-up, data-sharing log) and disclosure.
 
-Every figure comes from the ``DailyStat`` store through ``evaluations.selectors``, so each
-page runs a fixed number of queries whatever the number of cases; the only read of the case
-table is the look-up of one case by its supervision code.
+Every figure comes from the ``DailyStat`` store through ``evaluations.selectors.supervision``,
+so each page runs a fixed number of queries whatever the number of cases; the only read of
+the case table is the look-up of one case by its supervision code.
 """
 
 import csv
@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from approvals.models import Implementation
+from approvals.models import Implementation, SharingLog
 from departments.decorators import membership_required
 from departments.models import Department, Region
-from evaluations import selectors
+from evaluations.selectors import supervision as selectors
 from portal.cache import cache_page_for_anonymous
 
 DEFAULT_DAYS = 30
@@ -415,3 +416,20 @@ def disclosure(request):
         "implementation_rows": implementation_rows,
     }
     return render(request, "evaluations/disclosure.html", context)
+
+
+# --- the data-sharing log ------------------------------------------------------------------
+
+
+@membership_required("supervisor")
+def sharing_log(request):
+    """Let supervisors search the data-sharing log by case code, department or description."""
+    query = request.GET.get("q", "").strip()[:50]
+    rows = SharingLog.objects.select_related("department", "actor", "subject", "case").order_by("-created_at", "-id")
+    if query:
+        rows = rows.filter(
+            Q(case__supervision_code=query.upper())
+            | Q(department__name__contains=query)
+            | Q(description__contains=query)
+        )
+    return render(request, "evaluations/sharing_log.html", {"rows": rows[:100], "query": query})

@@ -1,0 +1,1 @@
+"""Reads of the evaluations app, one module per topic: ``feedback`` and ``supervision``."""

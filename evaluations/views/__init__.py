@@ -1,0 +1,1 @@
+"""Pages of the evaluations app, one module per topic: ``feedback`` and ``supervision``."""
