@@ -1,11 +1,24 @@
-"""Keep anonymous catalogue pages fresh: any catalogue change empties the page cache."""
+"""The app's signal and receivers: ``case_event`` for other apps, and the catalogue cache's invalidation.
+
+``case_event`` is the one hook through which the workflow tells other apps what happened to a
+case. It is sent inside the service's transaction, right after the timeline row is written, with
+``case`` (locked, already saved) and ``event`` (the ``CaseEvent``). A receiver that writes (e.g.
+the supervision rollups in ``evaluations``) therefore commits or rolls back together with the
+change it counts. ``approvals`` never imports its receivers.
+
+The receivers below keep anonymous catalogue pages fresh: any catalogue change empties the page
+cache. ``connect`` is called from ``ApprovalsConfig.ready``.
+"""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from approvals.models import FAQ, Implementation, Item, LicenceType, Material, Theme
 from departments.models import Department, Region
 from portal.cache import page_cache_invalidate
+
+case_event = Signal()
 
 CATALOGUE_CACHE = "catalogue"
 WATCHED = (Item, Implementation, Material, FAQ, Theme, LicenceType, Department, Region)

@@ -7,7 +7,7 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("Evaluations and supervision")
 
     def ready(self):
-        from approvals.signals_cases import case_event
+        from approvals.signals import case_event
         from evaluations import receivers
 
         case_event.connect(receivers.case_event_received, dispatch_uid="evaluations-case-event")

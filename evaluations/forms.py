@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import Case
-from approvals.selectors import published_implementations
+from approvals.selectors.catalogue import published_implementations
 from departments.models import Department
 from evaluations.models import Inquiry, Rating
 

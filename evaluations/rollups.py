@@ -1,7 +1,7 @@
 """The supervision store: incremental counters in ``DailyStat`` and their rebuild from scratch.
 
 Every counted fact adds to one row keyed by (day, department, implementation, clerk) in the
-transaction that records the fact: case events through ``approvals.signals_cases.case_event``,
+transaction that records the fact: case events through ``approvals.signals.case_event``,
 ratings, closed rectifications and new consultations or complaints through their services.
 ``rebuild`` recomputes the same numbers from the source tables with set-based queries; a
 test proves the two agree. Days are local (Asia/Shanghai) dates.

@@ -24,7 +24,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals import case_selectors, uploads
+from approvals import uploads
+from approvals.selectors import cases as case_selectors
 from approvals.services import cases as case_services
 from approvals.services import sharing
 from exchange import selectors, serializers, services

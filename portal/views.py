@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from approvals import selectors as approval_selectors
+from approvals.selectors import catalogue as approval_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
 from portal import accounts, elder, ratelimit, selectors, services, two_factor

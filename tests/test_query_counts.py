@@ -18,8 +18,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
-from approvals import case_selectors
 from approvals.models import FAQ, Bundle, BundlePart, Case, Licence, LicenceType, Material, SharingLog
+from approvals.selectors import cases as case_selectors
 from approvals.services import bundles as bundle_services
 from approvals.services import cases as case_services
 from evaluations import services as evaluation_services

@@ -21,9 +21,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from approvals import uploads
-from approvals.case_selectors import Access, access_for
 from approvals.codes import SUPERVISION_CODE_RE
 from approvals.models import Bundle, BundleApplication, BundlePart, Case, FormField, Material, Status
+from approvals.selectors.cases import Access, access_for
 from approvals.services.cases import MaterialAnswer, WorkflowError, _issue_code, case_save_application
 from approvals.workflow import FINAL_STATES
 

@@ -32,7 +32,7 @@ from approvals.models import (
 )
 from approvals.models.cases import CASE_FILES_DIR, private_storage
 from approvals.services.licences import licence_issue_for_case
-from approvals.signals_cases import case_event
+from approvals.signals import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, STAFF, TRANSITIONS, Transition
 from departments import selectors as department_selectors
 from departments.models import Department, StaffMembership

@@ -38,7 +38,7 @@ def staff_label(user, department_id) -> str:
 @register.inclusion_tag("approvals/includes/my_cases.html", takes_context=True)
 def my_cases(context, user):
     """List the applicant's cases with state, deadline light and the next step (for My hall)."""
-    from approvals import case_selectors
+    from approvals.selectors import cases as case_selectors
 
     threshold = case_selectors.light_threshold()
     rows = list(case_selectors.case_list_for_applicant(user=user)[:50])

@@ -63,7 +63,7 @@ def department_inbox(user):
     ``rectifications_mark_overdue``) are highlighted. Shows nothing for users without a
     department post. Three queries (memberships, rectifications, inquiries), at most 50 of each.
     """
-    from approvals.case_selectors import access_for
+    from approvals.selectors.cases import access_for
 
     department_ids = access_for(user).department_ids
     if not department_ids:

@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-import approvals.admin_bundles  # noqa: F401 - registers the bundle admin even before approvals.admin imports it
-from approvals import bundle_views
+import approvals.admin.bundles  # noqa: F401 - registers the bundle admin
 from approvals.codes import validate_supervision_code
+from approvals.forms import bundles as bundle_forms
 from approvals.models import (
     Bundle,
     BundleApplication,
@@ -422,9 +422,9 @@ def test_the_combined_form_has_each_field_and_material_once(client):
     page = client.get(url).content.decode()
     assert page.count('name="f_shop_name"') == 1
     assert page.count('name="f_seats"') == 1
-    assert page.count(f'name="{bundle_views.material_key(SHARED)}"') == 1
+    assert page.count(f'name="{bundle_forms.material_key(SHARED)}"') == 1
     for index in range(3):
-        assert page.count(f'name="{bundle_views.material_key(f"专用材料{index}")}"') == 1
+        assert page.count(f'name="{bundle_forms.material_key(f"专用材料{index}")}"') == 1
     assert re.search(r'name="token" value="[0-9a-f-]{36}"', page)
 
 
@@ -432,7 +432,7 @@ def _form_data(world, page: str) -> dict:
     data = {"token": re.search(r'name="token" value="([^"]+)"', page).group(1), "f_shop_name": "山城小面"}
     data["f_seats"] = "40"
     for name, upload in world.uploads().items():
-        data[bundle_views.material_key(name)] = upload
+        data[bundle_forms.material_key(name)] = upload
     return data
 
 
@@ -459,10 +459,10 @@ def test_the_combined_form_asks_for_missing_required_materials_and_creates_nothi
     client.force_login(world.applicant)
     url = reverse("approvals:bundle_apply", args=[world.bundle.slug])
     data = _form_data(world, client.get(url).content.decode())
-    del data[bundle_views.material_key(SHARED)]
+    del data[bundle_forms.material_key(SHARED)]
     response = client.post(url, data)
     assert response.status_code == 200
-    assert response.context["form"].errors.get(bundle_views.material_key(SHARED))
+    assert response.context["form"].errors.get(bundle_forms.material_key(SHARED))
     assert not BundleApplication.objects.exists() and not Case.objects.exists()
 
 

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from approvals import case_selectors, workdays
+from approvals import workdays
 from approvals.models import CalendarDay, Case
+from approvals.selectors import cases as case_selectors
 from approvals.services import cases as services
 from portal.models import Notification
 from tests.approvals.workflow_helpers import World

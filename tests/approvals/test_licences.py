@@ -13,13 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals import (
-    admin_licences,  # noqa: F401 - registers the licence admin before the URLs load
-    licence_views,
-)
+import approvals.admin.licences  # noqa: F401 - registers the licence admin before the URLs load
 from approvals.models import Case, CaseMaterial, Licence, LicenceType, SharingLog
 from approvals.services import cases as case_services
 from approvals.services import licences as services
+from approvals.views import licences as licence_views
 from portal.models import Notification
 from tests.approvals.workflow_helpers import World
 from tests.factories import StaffMembershipFactory, UserFactory
@@ -258,7 +256,7 @@ def test_the_staff_list_searches_by_number_and_keeps_the_search_after_revoking(c
 
 
 def test_the_staff_list_pages_keep_the_search(client):
-    from approvals import licence_views
+    from approvals.views import licences as licence_views
 
     world = food_world()
     licence_type = world.implementation.issues_licence

@@ -109,7 +109,7 @@ def test_the_city_level_implementation_comes_before_district_ones(client, catalo
 def test_a_repeated_search_is_answered_from_the_cache_and_a_change_is_seen_at_once(client, catalogue):
     from django.test.utils import CaptureQueriesContext
 
-    from approvals.selectors import CatalogueFilters, catalogue_search
+    from approvals.selectors.catalogue import CatalogueFilters, catalogue_search
 
     filters = CatalogueFilters(q="食品")
     first = catalogue_search(filters, page_number=1, per_page=20)

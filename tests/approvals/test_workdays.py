@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-import approvals.admin_calendar  # noqa: F401  (registers the calendar admin, as approvals/admin.py does)
+import approvals.admin.calendar  # noqa: F401  (registers the calendar admin, as approvals/admin/__init__.py does)
 from approvals.models import CalendarDay, CalendarYear
 from approvals.workdays import (
     WorkingCalendar,

@@ -220,7 +220,7 @@ def test_a_supplement_request_names_the_materials_asked_for(api, world):
 
 
 def test_the_desk_does_not_offer_a_system_account_as_assignee(client, api, world, system):
-    from approvals.case_selectors import colleagues
+    from approvals.selectors.cases import colleagues
     from approvals.services import cases as services
 
     case = world.accepted()

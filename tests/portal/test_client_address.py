@@ -9,7 +9,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from approvals.case_views import TRACK_LIMIT
+from approvals.views.cases import TRACK_LIMIT
 from portal.addresses import client_ip
 from portal.config import ConfigError, env_networks
 from portal.models import AuditEvent

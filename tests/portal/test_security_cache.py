@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
-from approvals.case_views import TRACK_LIMIT
+from approvals.views.cases import TRACK_LIMIT
 from portal import accounts, ratelimit, sms
 from portal.config import env_security_cache
 from tests.factories import UserFactory

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
-from approvals.case_selectors import QUEUE_STATES, encode_cursor
 from approvals.models import Case, Implementation, Material
+from approvals.selectors.cases import QUEUE_STATES, encode_cursor
 from bench import data
 from departments.models import StaffMembership
 from portal.models import User

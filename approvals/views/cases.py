@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from approvals import case_selectors as cases
-from approvals import selectors, uploads
-from approvals.forms import (
+from approvals import uploads
+from approvals.forms.cases import (
     ApplicationForm,
     CommentForm,
     CoReviewForm,
@@ -29,6 +28,7 @@ from approvals.forms import (
     TransferForm,
 )
 from approvals.models import Case, FormField, Material
+from approvals.selectors import cases, catalogue
 from approvals.services import bundles as bundle_services
 from approvals.services import cases as services
 from approvals.services import sharing
@@ -169,7 +169,7 @@ def _render_apply(request, implementation, form, draft, applicant, template_extr
 
 @login_required
 def apply(request, code: str):
-    implementation = selectors.implementation_get_published(code=code.upper())
+    implementation = catalogue.implementation_get_published(code=code.upper())
     if implementation is None:
         raise Http404
     return _apply(request, implementation, applicant=request.user)
@@ -184,7 +184,7 @@ def staff_receive(request):
     window_id = int_param(request.GET.get("window"), default=access.department_ids[0])
     if window_id not in access.departments:
         raise PermissionDenied
-    implementation = selectors.implementation_get_published(code=code) if code else None
+    implementation = catalogue.implementation_get_published(code=code) if code else None
     applicant = User.objects.filter(mobile=mobile, is_active=True).first() if mobile else None
     if implementation is None or applicant is None:
         if code or mobile:
@@ -365,43 +365,6 @@ def case_material_file(request, pk: int):
     row = cases.case_material_get_for_user(user=request.user, material_id=pk)
     if row is None:
         raise Http404
-    response = FileResponse(
-        row.file.open("rb"), as_attachment=True, filename=uploads.download_name(row.original_name, row.content_type)
-    )
-    response["Content-Type"] = row.content_type or "application/octet-stream"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@login_required
-@require_POST
-def case_records(request, pk: int):
-    """Show a handling clerk the applicant's licences and earlier materials, through the logged sharing service."""
-    access = cases.access_for(request.user)
-    case = cases.case_get_for_user(user=request.user, case_id=pk, access=access)
-    if case is None:
-        raise Http404
-    purpose = _("Checking materials of case %(code)s") % {"code": case.supervision_code}
-    try:
-        licences = sharing.shared_licences_for_case(actor=request.user, case=case, purpose=purpose)
-        materials = sharing.shared_materials_for_case(actor=request.user, case=case, purpose=purpose)
-    except sharing.SharingRefused as exc:
-        messages.error(request, str(exc))
-        return redirect("approvals:case_detail", pk=pk)
-    return render(request, "approvals/case_records.html", {"case": case, "licences": licences, "materials": materials})
-
-
-@login_required
-def case_record_file(request, pk: int, material_id: int):
-    """Download an applicant's earlier material for this case, through the logged sharing service."""
-    case = cases.case_get_for_user(user=request.user, case_id=pk)
-    if case is None:
-        raise Http404
-    purpose = _("Checking materials of case %(code)s") % {"code": case.supervision_code}
-    try:
-        row = sharing.shared_material_get(actor=request.user, case=case, material_id=material_id, purpose=purpose)
-    except sharing.SharingRefused:
-        raise Http404 from None
     response = FileResponse(
         row.file.open("rb"), as_attachment=True, filename=uploads.download_name(row.original_name, row.content_type)
     )

@@ -1,7 +1,6 @@
 """Pages of electronic licences: the wallet, the material library, the printable licence, verification, revocation."""
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,8 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from approvals import case_selectors as cases
+from approvals.forms.licences import RevokeForm, VerifyForm
 from approvals.models import Case, CaseMaterial, Licence
+from approvals.selectors import cases
+from approvals.selectors.licences import licence_get_for_user
 from approvals.services import licences as services
 from departments.decorators import membership_required
 from departments.models import StaffMembership
@@ -36,24 +37,6 @@ DATA_LABELS = {
     "business_scope": gettext_lazy("Business scope"),
     "legal_representative": gettext_lazy("Legal representative"),
 }
-
-
-class VerifyForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Verification code"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
-        help_text=gettext_lazy("The 16 characters printed under the QR code of the licence."),
-    )
-
-
-class RevokeForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for revocation"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    back = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -82,23 +65,6 @@ def qr_svg(data: str, *, title: str = "") -> str:
     if "style" in svg:  # an inline style would be blocked by the Content Security Policy
         raise ValueError("segno produced an inline style")
     return svg
-
-
-def _licence_for_user(*, user, licence_id: int) -> Licence | None:
-    """Return the licence if ``user`` holds it, works in its issuing department, or supervises; else None."""
-    licence = (
-        Licence.objects.filter(pk=licence_id)
-        .select_related("licence_type", "issuing_department", "case__implementation")
-        .first()
-    )
-    if licence is None:
-        return None
-    if licence.holder_id == user.pk:
-        return licence
-    access = cases.access_for(user)
-    if access.supervisor or licence.issuing_department_id in access.departments:
-        return licence
-    return None
 
 
 def _data_rows(licence: Licence) -> list[tuple[str, str]]:
@@ -138,7 +104,7 @@ def wallet_materials(request):
 @login_required
 def licence_detail(request, pk: int):
     """Show the printable licence to its holder, the issuing department's staff and supervisors."""
-    licence = _licence_for_user(user=request.user, licence_id=pk)
+    licence = licence_get_for_user(user=request.user, licence_id=pk)
     if licence is None:
         raise Http404
     verify_url = licence_verify_url(request, licence)

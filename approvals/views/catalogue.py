@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 
-from approvals import selectors
 from approvals.models import Audience, Implementation, Item
+from approvals.selectors import catalogue as selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments.selectors import department_get
 from portal.cache import cache_page_for_anonymous

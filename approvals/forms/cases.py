@@ -1,4 +1,4 @@
-"""Forms of the approvals app: the application form built from admin-defined fields, and the desk's forms."""
+"""Forms of cases: the application form built from admin-defined fields, and the desk's forms."""
 
 import datetime
 

@@ -1,10 +1,7 @@
 """Pages of bundles (一件事一次办): the life events, one life event, its combined form, an application's progress."""
 
-import datetime
-import hashlib
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,68 +9,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from approvals.case_selectors import access_for
-from approvals.forms import ACCEPT, CheckedFileField, _field_for
-from approvals.models import FormField
+from approvals.forms.bundles import BundleApplicationForm
+from approvals.selectors.cases import access_for
 from approvals.services import bundles as services
 from approvals.services.cases import WorkflowError
-from portal.validators import MOBILE_RE, normalize_id_number, normalize_mobile
-
-
-def material_key(name: str) -> str:
-    """Return the form key of a combined material: stable for its name, safe in HTML whatever the name."""
-    return "m_" + hashlib.sha256(name.encode()).hexdigest()[:12]
-
-
-class BundleApplicationForm(forms.Form):
-    """One form for every part: each field name once, one upload per material name."""
-
-    token = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, fields: list[FormField], materials: list[services.CombinedMaterial], **kwargs):
-        self.definitions = fields
-        self.material_list = materials
-        super().__init__(*args, **kwargs)
-        for definition in fields:
-            field = _field_for(definition)  # required as defined: a bundle has no drafts
-            self.fields[f"f_{definition.name}"] = field
-        for entry in materials:
-            self.fields[material_key(entry.name)] = CheckedFileField(
-                label=entry.name, required=entry.required, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT})
-            )
-
-    def field_rows(self):
-        return [self[f"f_{definition.name}"] for definition in self.definitions]
-
-    def material_rows(self):
-        return [{"entry": entry, "upload": self[material_key(entry.name)]} for entry in self.material_list]
-
-    def answers(self) -> dict:
-        """Return the typed answers as JSON-ready values, as the single-item form does."""
-        data = {}
-        for definition in self.definitions:
-            if definition.kind == FormField.Kind.FILE:
-                continue
-            value = self.cleaned_data.get(f"f_{definition.name}")
-            if isinstance(value, datetime.date):
-                value = value.isoformat()
-            elif definition.kind == FormField.Kind.NUMBER and value is not None:
-                value = str(value)
-            elif definition.kind == FormField.Kind.ID_NUMBER and value:
-                value = normalize_id_number(value)
-            elif definition.kind == FormField.Kind.PHONE and value and MOBILE_RE.match(normalize_mobile(value)):
-                value = normalize_mobile(value)
-            data[definition.name] = value if value is not None else ""
-        return data
-
-    def uploads(self) -> dict:
-        """Return the uploads by material name (what ``bundle_submit`` takes)."""
-        result = {}
-        for entry in self.material_list:
-            upload = self.cleaned_data.get(material_key(entry.name))
-            if upload:
-                result[entry.name] = upload
-        return result
 
 
 def bundle_list(request):

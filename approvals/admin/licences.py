@@ -1,14 +1,13 @@
-"""Admin for licence types, electronic licences and the data-sharing log.
+"""Admin for licence types and electronic licences.
 
 Licences are issued and revoked only through ``approvals.services.licences`` (on completion and
-on the staff page ``/staff/licences/``), so the admin shows them read-only. The sharing log is
-append-only: nobody adds, changes or deletes its rows here.
+on the staff page ``/staff/licences/``), so the admin shows them read-only.
 """
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import Licence, LicenceType, SharingLog
+from approvals.models import Licence, LicenceType
 
 if admin.site.is_registered(LicenceType):
     admin.site.unregister(LicenceType)
@@ -49,14 +48,3 @@ class LicenceAdmin(ReadOnlyAdmin):
     @admin.display(description=_("status"))
     def status_display(self, obj):
         return obj.get_status_display()
-
-
-@admin.register(SharingLog)
-class SharingLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "department", "actor", "subject", "what", "description", "case"]
-    list_filter = ["department", "what"]
-    search_fields = ["description", "case__supervision_code"]
-    list_select_related = ["department", "actor", "subject", "case"]
-    date_hierarchy = "created_at"
-    fields = ["created_at", "department", "actor", "subject", "what", "object_id", "description", "case", "purpose"]
-    readonly_fields = fields

@@ -1,0 +1,1 @@
+"""Forms of the approvals app, one module per topic."""

@@ -1,0 +1,1 @@
+"""Reads of the approvals app, one module per topic."""

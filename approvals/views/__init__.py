@@ -1,0 +1,1 @@
+"""Views of the approvals app, one module per topic; ``approvals.urls`` routes to them."""
