@@ -16,6 +16,7 @@ from approvals.models import Case
 from departments.models import Department, StaffMembership
 from evaluations import rollups
 from evaluations.models import EvaluationSettings, Inquiry, Rating, Rectification, RectificationEvent
+from evaluations.workflow import RECTIFICATION_TRANSITIONS
 from portal.services import notify
 
 
@@ -117,16 +118,6 @@ def ratings_remind(*, after_days: int = 3) -> int:
 # --- rectification -------------------------------------------------------------------------
 
 R = Rectification.State
-# action: (from states, to state, who: department staff / applicant / supervisor)
-RECTIFICATION_TRANSITIONS = {
-    "verify": ({R.OPEN}, R.VERIFIED, "department"),
-    "call_back": ({R.VERIFIED}, R.CALLED_BACK, "department"),
-    "rectify": ({R.CALLED_BACK}, R.RECTIFIED, "department"),
-    "close": ({R.RECTIFIED, R.REJECTED}, R.CLOSED, "department"),
-    "appeal": ({R.OPEN, R.VERIFIED}, R.APPEALED, "department"),
-    "uphold": ({R.APPEALED}, R.UPHELD, "supervisor"),
-    "reject": ({R.APPEALED}, R.REJECTED, "supervisor"),
-}
 
 
 def _is_supervisor(user) -> bool:

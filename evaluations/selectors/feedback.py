@@ -3,8 +3,8 @@
 from django.db.models import Prefetch, Q
 
 from approvals.selectors.cases import Access
-from evaluations import services
 from evaluations.models import Inquiry, Rectification, RectificationEvent
+from evaluations.workflow import RECTIFICATION_TRANSITIONS
 
 
 def _visible(access: Access, applicant_field: str) -> Q:
@@ -37,7 +37,7 @@ def inquiry_get_for_user(*, access: Access, inquiry_id: int) -> Inquiry | None:
 def rectification_steps(*, rectification: Rectification, access: Access) -> list[str]:
     """Return the steps of ``RECTIFICATION_TRANSITIONS`` this user may take now."""
     allowed = []
-    for action, (sources, _target, who) in services.RECTIFICATION_TRANSITIONS.items():
+    for action, (sources, _target, who) in RECTIFICATION_TRANSITIONS.items():
         if rectification.state not in sources:
             continue
         if (who == "department" and rectification.department_id in access.departments) or (

@@ -28,6 +28,7 @@ from evaluations.forms import (
 )
 from evaluations.models import Inquiry, Rating, Rectification, RectificationEvent
 from evaluations.selectors.feedback import inquiry_get_for_user, rectification_get_for_user, rectification_steps
+from evaluations.workflow import RECTIFICATION_TRANSITIONS
 from portal import ratelimit
 from portal.params import int_param
 
@@ -140,7 +141,7 @@ def rectification_detail(request, pk: int):
 @require_POST
 def rectification_step(request, pk: int, action: str):
     """Take one step (verify, call back, rectify, close, appeal, uphold, reject) and go back to the page."""
-    if action not in services.RECTIFICATION_TRANSITIONS:
+    if action not in RECTIFICATION_TRANSITIONS:
         raise Http404
     if rectification_get_for_user(access=access_for(request.user), rectification_id=pk) is None:
         raise Http404
