@@ -31,6 +31,7 @@ test: install lint check-migrations pytest test-dates
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' portal approvals departments evaluations exchange
 
 check-migrations:
