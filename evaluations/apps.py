@@ -8,6 +8,7 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self):
         from approvals.signals import case_event
-        from evaluations import receivers
+        from evaluations import receivers, slots
 
         case_event.connect(receivers.case_event_received, dispatch_uid="evaluations-case-event")
+        slots.connect()
