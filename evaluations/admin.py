@@ -7,19 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import DailyStat, EvaluationSettings, Inquiry, Rating, Rectification, RectificationEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Show rows and their fields; add, change and delete belong to the services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(EvaluationSettings)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from exchange import services
 from exchange.models import ApiCallLog, ApiKey, BusinessSystem, IdempotencyRecord
+from portal.admin import ReadOnlyAdmin
 
 
 def _keys_issued_page(request, issued: list[tuple[ApiKey, str]]) -> TemplateResponse:
@@ -27,17 +28,6 @@ def _keys_issued_page(request, issued: list[tuple[ApiKey, str]]) -> TemplateResp
         "opts": ApiKey._meta,
     }
     return TemplateResponse(request, "exchange/admin/keys_issued.html", context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApiKeyInline(admin.TabularInline):

@@ -12,6 +12,19 @@ from portal.models import AuditEvent, Delivery, Message, Notification, User
 from portal.validators import MOBILE_RE, normalize_mobile, validate_mobile
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Show rows and their fields; add, change and delete belong to the services (every app's read-only admin)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UserChangeForm(BaseUserChangeForm):
     """Edit an account; a certificate number can be replaced but is never shown."""
 

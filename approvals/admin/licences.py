@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import Licence, LicenceType
+from portal.admin import ReadOnlyAdmin
 
 if admin.site.is_registered(LicenceType):
     admin.site.unregister(LicenceType)
@@ -17,19 +18,6 @@ if admin.site.is_registered(LicenceType):
 class LicenceTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "valid_years", "number_prefix"]
     search_fields = ["name", "code", "number_prefix"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Show rows and their details; allow no add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Licence)

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from approvals.admin.licences import ReadOnlyAdmin
 from approvals.models import SharingLog
+from portal.admin import ReadOnlyAdmin
 
 
 @admin.register(SharingLog)
