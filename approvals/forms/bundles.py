@@ -1,14 +1,12 @@
 """Forms of bundles: the one combined form of a life event's parts."""
 
-import datetime
 import hashlib
 
 from django import forms
 
-from approvals.forms.cases import ACCEPT, CheckedFileField, _field_for
+from approvals.forms.cases import ACCEPT, CheckedFileField, _field_for, typed_answers
 from approvals.models import FormField
 from approvals.services.bundles import CombinedMaterial
-from portal.validators import MOBILE_RE, normalize_id_number, normalize_mobile
 
 
 def material_key(name: str) -> str:
@@ -41,21 +39,7 @@ class BundleApplicationForm(forms.Form):
 
     def answers(self) -> dict:
         """Return the typed answers as JSON-ready values, as the single-item form does."""
-        data = {}
-        for definition in self.definitions:
-            if definition.kind == FormField.Kind.FILE:
-                continue
-            value = self.cleaned_data.get(f"f_{definition.name}")
-            if isinstance(value, datetime.date):
-                value = value.isoformat()
-            elif definition.kind == FormField.Kind.NUMBER and value is not None:
-                value = str(value)
-            elif definition.kind == FormField.Kind.ID_NUMBER and value:
-                value = normalize_id_number(value)
-            elif definition.kind == FormField.Kind.PHONE and value and MOBILE_RE.match(normalize_mobile(value)):
-                value = normalize_mobile(value)
-            data[definition.name] = value if value is not None else ""
-        return data
+        return typed_answers(self.definitions, self.cleaned_data)
 
     def uploads(self) -> dict:
         """Return the uploads by material name (what ``bundle_submit`` takes)."""

@@ -14,6 +14,25 @@ from portal.validators import MOBILE_RE, normalize_id_number, normalize_mobile, 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.ofd,application/pdf,image/jpeg,image/png"
 
 
+def typed_answers(definitions, cleaned_data: dict) -> dict:
+    """Return a form's typed answers as JSON-ready values, numbers normalised (files are not answers)."""
+    data = {}
+    for definition in definitions:
+        if definition.kind == FormField.Kind.FILE:
+            continue
+        value = cleaned_data.get(f"f_{definition.name}")
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif definition.kind == FormField.Kind.NUMBER and value is not None:
+            value = str(value)
+        elif definition.kind == FormField.Kind.ID_NUMBER and value:
+            value = normalize_id_number(value)
+        elif definition.kind == FormField.Kind.PHONE and value and MOBILE_RE.match(normalize_mobile(value)):
+            value = normalize_mobile(value)
+        data[definition.name] = value if value is not None else ""
+    return data
+
+
 class CheckedFileField(forms.FileField):
     """A file field whose content is checked (size and magic bytes) on the server."""
 
@@ -109,21 +128,7 @@ class ApplicationForm(forms.Form):
 
     def answers(self) -> dict:
         """Return the typed answers as JSON-ready values (files are stored as case materials)."""
-        data = {}
-        for definition in self.definitions:
-            if definition.kind == FormField.Kind.FILE:
-                continue
-            value = self.cleaned_data.get(f"f_{definition.name}")
-            if isinstance(value, datetime.date):
-                value = value.isoformat()
-            elif definition.kind == FormField.Kind.NUMBER and value is not None:
-                value = str(value)
-            elif definition.kind == FormField.Kind.ID_NUMBER and value:
-                value = normalize_id_number(value)
-            elif definition.kind == FormField.Kind.PHONE and value and MOBILE_RE.match(normalize_mobile(value)):
-                value = normalize_mobile(value)
-            data[definition.name] = value if value is not None else ""
-        return data
+        return typed_answers(self.definitions, self.cleaned_data)
 
     def required_field_errors(self) -> bool:
         """On submit (not on saving a draft) every required form field must be answered."""
