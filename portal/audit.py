@@ -102,21 +102,11 @@ def connect() -> None:
     """Connect the receivers that need other apps loaded (called from ``PortalConfig.ready``)."""
     from axes.signals import user_locked_out
 
-    from approvals.models import Case
-    from approvals.signals import case_event
     from portal.models import PersonalDataAccess
 
     user_locked_out.connect(on_lockout, dispatch_uid="audit_lockout")
     if not getattr(LogEntryManager.log_actions, "audited", False):
         LogEntryManager.log_actions = _audit_admin_actions(LogEntryManager.log_actions)
-
-    def on_case_event(sender, case, event, **kwargs):
-        record(
-            f"case.{event.action}", actor=event.actor, obj=case,
-            detail=f"{event.from_state} → {event.to_state} {case.supervision_code}",
-        )  # fmt: skip
-
-    case_event.connect(on_case_event, sender=Case, dispatch_uid="audit_case_event", weak=False)
 
     def on_reveal(sender, instance, created, **kwargs):
         if created:

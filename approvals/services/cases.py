@@ -36,6 +36,7 @@ from approvals.signals import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, STAFF, TRANSITIONS, Transition
 from departments import selectors as department_selectors
 from departments.models import Department, StaffMembership
+from portal import audit
 from portal.services import notify
 
 S = Case.State
@@ -113,6 +114,14 @@ class _Change:
     attachments: list[CaseMaterial] = field(default_factory=list)
 
 
+def _audit(case: Case, event: CaseEvent) -> None:
+    """Write the audit row of a case action, in the same transaction as its timeline event."""
+    audit.record(
+        f"case.{event.action}", actor=event.actor, obj=case,
+        detail=f"{event.from_state} → {event.to_state} {case.supervision_code}",
+    )  # fmt: skip
+
+
 def _finish(case: Case, action: str, actor, membership, from_state: str, change: _Change) -> CaseEvent:
     """Save the case, write the timeline event, send ``case_event`` and queue notifications."""
     case.save(update_fields=sorted({*change.fields, "state", "updated_at"}))
@@ -128,6 +137,7 @@ def _finish(case: Case, action: str, actor, membership, from_state: str, change:
     )
     if change.attachments:
         event.attachments.set(change.attachments)
+    _audit(case, event)
     case_event.send(sender=Case, case=case, event=event)
     _notify(case, event, change)
     return event
@@ -727,7 +737,7 @@ def case_assign(*, case_id: int, actor, assignee) -> Case:
             raise WorkflowError(_("A closed case cannot be assigned."))
         case.assigned_to = assignee
         case.save(update_fields=["assigned_to", "updated_at"])
-        CaseEvent.objects.create(
+        event = CaseEvent.objects.create(
             case=case,
             action="assign",
             from_state=case.state,
@@ -737,6 +747,7 @@ def case_assign(*, case_id: int, actor, assignee) -> Case:
             department_id=case.department_id,
             comment=assignee.get_full_name(),
         )
+        _audit(case, event)
     return case
 
 

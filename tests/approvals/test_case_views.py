@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from approvals.models import Case, CaseMaterial, FormField
 from approvals.services import cases as services
-from portal.models import PersonalDataAccess
+from portal.models import AuditEvent, PersonalDataAccess
 from tests.approvals.workflow_helpers import World
 from tests.factories import StaffMembershipFactory, UserFactory, make_id_number, pdf_upload
 
@@ -357,6 +357,17 @@ def test_desk_filters_that_cannot_be_read_are_ignored_with_a_message(client):
     assert "以下筛选条件无法识别，已忽略：部门、办件状态、事项。" in response.content.decode()
     plain = client.get(url, {"state": "submitted"})
     assert submitted in plain.context["rows"] and "已忽略" not in plain.content.decode()
+
+
+def test_assigning_a_case_is_audited_like_every_other_case_action():
+    world = World()
+    case = world.submitted()
+    colleague = StaffMembershipFactory(department=world.department).user
+    services.case_assign(case_id=case.pk, actor=world.clerk, assignee=colleague)
+    row = AuditEvent.objects.get(action="case.assign", object_id=str(case.pk))
+    assert row.actor_id == world.clerk.pk and row.detail.startswith("submitted → submitted")
+    # The submission before it was audited by the same service path, once.
+    assert AuditEvent.objects.filter(action="case.submit", object_id=str(case.pk)).count() == 1
 
 
 def test_claim_and_assign_within_the_department(client):
