@@ -11,7 +11,6 @@ import re
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry, LogEntryManager
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from portal.addresses import client_ip
@@ -102,17 +101,6 @@ def connect() -> None:
     """Connect the receivers that need other apps loaded (called from ``PortalConfig.ready``)."""
     from axes.signals import user_locked_out
 
-    from portal.models import PersonalDataAccess
-
     user_locked_out.connect(on_lockout, dispatch_uid="audit_lockout")
     if not getattr(LogEntryManager.log_actions, "audited", False):
         LogEntryManager.log_actions = _audit_admin_actions(LogEntryManager.log_actions)
-
-    def on_reveal(sender, instance, created, **kwargs):
-        if created:
-            record(
-                "reveal", actor=instance.actor, object_type="portal.user", object_id=instance.subject_id,
-                detail=f"{instance.field}: {instance.purpose} {instance.object_ref}",
-            )  # fmt: skip
-
-    post_save.connect(on_reveal, sender=PersonalDataAccess, dispatch_uid="audit_reveal", weak=False)

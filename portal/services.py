@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import notifications, sms
-from portal.models import Delivery, Message, Notification, User
+from portal import audit, crypto, notifications, sms
+from portal.models import Delivery, Message, Notification, PersonalDataAccess, User
 
 logger = logging.getLogger(__name__)
 
@@ -344,3 +344,30 @@ def pii_rotate(*, batch_size: int = 500) -> dict[str, int]:
     result = "partial" if undecryptable else "ok"
     audit.record("pii_rotate", object_type="portal.user", result=result, detail=detail)
     return counts
+
+
+def cert_number_reveal(*, actor: User, subject: User, purpose: str, object_ref: str = "") -> str:
+    """Return ``subject``'s full certificate number for ``actor``, who must be authorised, and record it.
+
+    The reveal is written (``PersonalDataAccess``) with its audit row in one transaction.
+    When no configured key opens the number, nothing counts as revealed: a ``reveal_failed``
+    audit row is written and ``crypto.UndecryptableError`` raised, since a key is missing
+    from ``DJANGO_PII_KEY`` / ``DJANGO_PII_OLD_KEYS``.
+    """
+    try:
+        number = subject.reveal_cert_number()
+    except crypto.UndecryptableError:
+        audit.record(
+            "reveal_failed", actor=actor, object_type="portal.user", object_id=subject.pk,
+            result="failed", detail="the number opens with none of the configured keys",
+        )  # fmt: skip
+        raise
+    with transaction.atomic():
+        access = PersonalDataAccess.objects.create(
+            actor=actor, subject=subject, field="cert_number", purpose=purpose, object_ref=object_ref
+        )
+        audit.record(
+            "reveal", actor=actor, object_type="portal.user", object_id=subject.pk,
+            detail=f"{access.field}: {access.purpose} {access.object_ref}",
+        )  # fmt: skip
+    return number

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,8 +33,9 @@ from approvals.services import cases as services
 from approvals.services import sharing
 from approvals.workflow import TRANSITIONS
 from departments.decorators import membership_required
-from portal import audit, crypto, ratelimit
-from portal.models import PersonalDataAccess, User
+from portal import crypto, ratelimit
+from portal import services as portal_services
+from portal.models import User
 from portal.params import int_param
 from portal.validators import normalize_mobile
 
@@ -408,14 +408,13 @@ def case_reveal(request, pk: int):
     if case is None or case.department_id not in access.departments:
         raise Http404
     try:
-        number = case.applicant.reveal_cert_number()
+        number = portal_services.cert_number_reveal(
+            actor=request.user,
+            subject=case.applicant,
+            purpose=_("Identity check on case"),
+            object_ref=case.supervision_code or "",
+        )
     except crypto.UndecryptableError:
-        # Nothing was seen, so nothing is recorded as revealed; the failure itself is audited,
-        # since it means a key is missing from DJANGO_PII_KEY / DJANGO_PII_OLD_KEYS.
-        audit.record(
-            "reveal_failed", actor=request.user, object_type="portal.user", object_id=case.applicant_id,
-            result="failed", detail="the number opens with none of the configured keys",
-        )  # fmt: skip
         messages.error(
             request,
             _(
@@ -424,14 +423,6 @@ def case_reveal(request, pk: int):
             ),
         )
         return redirect("approvals:case_detail", pk=pk)
-    with transaction.atomic():
-        PersonalDataAccess.objects.create(
-            actor=request.user,
-            subject=case.applicant,
-            field="cert_number",
-            purpose=_("Identity check on case"),
-            object_ref=case.supervision_code or "",
-        )
     messages.info(
         request,
         _("%(type)s: %(number)s (this view was recorded)")
