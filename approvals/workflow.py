@@ -84,8 +84,3 @@ TRANSITIONS: dict[str, Transition] = {
         _t("complete", _("Complete"), [S.APPROVED, S.DENIED], S.COMPLETED, HANDLING, STAFF),
     ]
 }  # fmt: skip
-
-
-def allowed_from(state: str) -> list[Transition]:
-    """Return the transitions the table allows from ``state``, whoever asks."""
-    return [t for t in TRANSITIONS.values() if state in t.sources]

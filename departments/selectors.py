@@ -1,6 +1,6 @@
 """Reads of regions, departments and staff memberships."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from departments.models import Department, Region, StaffMembership
 
@@ -79,10 +79,4 @@ def region_coverage() -> QuerySet[Region]:
         staff_count=Count(
             "departments__memberships", filter=Q(departments__memberships__is_active=True), distinct=True
         ),
-    )
-
-
-def region_with_town_list() -> QuerySet[Region]:
-    return region_top_level().prefetch_related(
-        Prefetch("children", queryset=Region.objects.filter(level=Region.Level.TOWN).order_by("code"))
     )

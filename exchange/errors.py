@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -104,7 +104,3 @@ def exception_handler(exc, context) -> Response | None:
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response.data["error"]["retry_after"] = max(1, round(exc.wait))
     return response
-
-
-def not_found_response() -> Response:
-    return Response(error_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)

@@ -78,10 +78,6 @@ def case_get_for_system(*, system: BusinessSystem, case_id: int) -> Case | None:
     )
 
 
-def case_exists_for_system(*, system: BusinessSystem, case_id: int) -> bool:
-    return _system_cases(system).filter(pk=case_id).exists()
-
-
 def case_material_get_for_system(*, system: BusinessSystem, case_id: int, material_id: int) -> CaseMaterial | None:
     """Return a file provided with one of the department's cases, or None."""
     return (

@@ -341,10 +341,6 @@ def popular_implementations(*, limit: int = 8) -> QuerySet[Implementation]:
     return published_implementations().select_related("department", "region").order_by("-case_count", "code")[:limit]
 
 
-def item_count_by_kind() -> QuerySet[Item]:
-    return Item.objects.filter(status=Status.PUBLISHED).values("kind").annotate(count=Count("id")).order_by("kind")
-
-
 def material_template_get(*, implementation_code: str, material_id: int) -> Material | None:
     """Return a published implementation's material that has a blank template."""
     return (
