@@ -35,8 +35,8 @@ from departments.models import Department, Region, StaffMembership
 from portal.models import User
 from portal.validators import credit_code_check_char
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "departments" / "data"
-ITEMS_DIR = Path(__file__).resolve().parent.parent / "approvals" / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "data"
+ITEMS_DIR = DATA_DIR
 META_TABLE = "bench_meta"
 PASSWORD = "Hall-bench-2026"  # noqa: S105 - the bench accounts' password, bench database only
 CITY_CODE = "500000"
@@ -248,7 +248,7 @@ def _demo_items() -> list[dict]:
 
 def build_catalogue(size: Size, rng: random.Random, by_short: dict, by_place: dict, districts) -> dict:
     """Create themes, licence types, items and their implementations in the city and in districts."""
-    from approvals.demo import LICENCE_TYPES, THEMES
+    from demo.catalogue import LICENCE_TYPES, THEMES
 
     themes = Theme.objects.bulk_create(
         [Theme(slug=slug, name=name, name_en=en, sort_order=order) for order, (slug, name, en) in enumerate(THEMES)]

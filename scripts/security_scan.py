@@ -37,6 +37,7 @@ def main() -> int:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.base",
         "DJANGO_DEBUG": "false",
+        "DEMO_DATA": "true",  # seed_demo lives in the demo app, installed only with DEBUG or DEMO_DATA
         "DJANGO_SECRET_KEY": "scan-only-secret-key-" + "x" * 40,
         "DJANGO_PII_KEY": "scan-only-personal-data-key-" + "p" * 40,
         "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",

@@ -85,7 +85,7 @@ def log_in(client, base, username, password):
         # Staff accounts give the code of the demo authenticator (two-factor log-in).
         from django_otp.oath import totp
 
-        from portal.demo import DEMO_TOTP_HEX
+        from demo.accounts import DEMO_TOTP_HEX
 
         status, _, page = fetch(client, base + location)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
@@ -119,7 +119,7 @@ def test_home_and_every_navigation_link_work_for_a_visitor(demo_server):
 
 @pytest.mark.parametrize("username", ["admin", "supervisor", "clerk_scj", "citizen_li"])
 def test_every_navigation_link_works_for_each_demo_role(demo_server, username):
-    from portal.demo import DEMO_PASSWORD
+    from demo.accounts import DEMO_PASSWORD
 
     client, _ = opener()
     log_in(client, demo_server, username, DEMO_PASSWORD)

@@ -115,6 +115,11 @@ ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
 
+# The demo city (``seed_demo`` and its data, demo/) is installed only for development
+# (DEBUG) or when DEMO_DATA is set; a production installation never has it.
+if DEBUG or env_bool("DEMO_DATA", default=False):
+    INSTALLED_APPS.append("demo")
+
 # Benchmark mode (``make bench``, docs/benchmarks.md): the data generator and two baseline
 # views under /bench/. Never set in production.
 if env_bool("PORTAL_BENCH", default=False):

@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-that-is-long-enough-
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_PII_KEY", "test-personal-data-key-distinct-from-the-secret-key")
 os.environ.setdefault("PORTAL_BASE_URL", "http://testserver")
+# The suite loads the demo city (seed_demo), so the demo app is installed.
+os.environ.setdefault("DEMO_DATA", "true")
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import STORAGES

@@ -566,10 +566,10 @@ def demo_world(django_db_setup, django_db_blocker):
     done (a class, not the module: pytest-django runs the transactional tests of this module
     after these, and they need the transaction closed); each test runs in a savepoint within it.
     """
-    from approvals import demo as approvals_demo
-    from departments import demo as departments_demo
-    from portal.demo import seed_users
-    from portal.management.commands.seed_demo import MEMBERSHIPS
+    from demo import catalogue as approvals_demo
+    from demo import departments as departments_demo
+    from demo.accounts import seed_users
+    from demo.management.commands.seed_demo import MEMBERSHIPS
 
     with django_db_blocker.unblock(), transaction.atomic():
         departments_demo.seed_regions()
@@ -590,7 +590,7 @@ class TestDemo:
     """The demo bundles and applications on the demo catalogue."""
 
     def test_demo_bundles_are_published_from_city_items_and_seeding_again_changes_nothing(self, demo_world):
-        from approvals.demo_bundles import seed_bundles
+        from demo.bundles import seed_bundles
 
         assert seed_bundles() >= 3
         bundles = Bundle.objects.filter(status=Status.PUBLISHED)
@@ -616,8 +616,8 @@ class TestDemo:
         assert Bundle.objects.count() == bundles.count()
 
     def test_demo_bundle_applications_are_made_once_through_the_service(self, demo_world):
-        from approvals.demo_bundles import seed_bundle_applications, seed_bundles
-        from approvals.demo_cases import STAFF, _department, seed_reviewers
+        from demo.bundles import seed_bundle_applications, seed_bundles
+        from demo.cases import STAFF, _department, seed_reviewers
 
         users, _departments = demo_world
         seed_reviewers({key: _department(key) for key in STAFF})

@@ -14,16 +14,16 @@ from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import demo as approvals_demo
 from approvals import workdays
 from approvals.codes import validate_supervision_code
-from approvals.demo_cases import seed_cases
 from approvals.models import Case, CaseMaterial
 from approvals.workflow import CLOCK_RUNNING
-from departments import demo as departments_demo
+from demo import catalogue as approvals_demo
+from demo import departments as departments_demo
+from demo.accounts import seed_users
+from demo.cases import seed_cases
+from demo.management.commands.seed_demo import MEMBERSHIPS
 from departments.models import StaffMembership
-from portal.demo import seed_users
-from portal.management.commands.seed_demo import MEMBERSHIPS
 
 pytestmark = pytest.mark.django_db
 

@@ -121,7 +121,7 @@ def _move_on(case, actions: list[str]) -> None:
 def seed_bundle_applications(users: dict) -> int:
     """Make the demo applications unless they exist; return how many demo bundle applications exist.
 
-    ``users`` is what ``portal.demo.seed_users`` returns. Call it after ``seed_bundles``
+    ``users`` is what ``demo.accounts.seed_users`` returns. Call it after ``seed_bundles``
     (and after ``seed_cases``, whose reviewers move the parts on).
     """
     count = 0

@@ -4,17 +4,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import demo as approvals_demo
-from approvals.demo_bundles import seed_bundle_applications, seed_bundles
-from approvals.demo_cases import seed_cases
-from approvals.demo_licences import seed_licences
 from approvals.models import Case, Licence
 from approvals.workdays import calendar_load_year
-from departments.demo import COUNTERPART_REGIONS, seed_departments, seed_regions
+from demo import catalogue
+from demo.accounts import seed_totp_devices, seed_users
+from demo.bundles import seed_bundle_applications, seed_bundles
+from demo.cases import seed_cases
+from demo.departments import COUNTERPART_REGIONS, seed_departments, seed_regions
+from demo.feedback import seed_feedback
+from demo.licences import seed_licences
 from departments.models import StaffMembership
-from evaluations.demo import seed_feedback
 from evaluations.rollups import rebuild as rebuild_rollups
-from portal.demo import seed_totp_devices, seed_users
 
 # username, department key (<region code>:<municipal short name>), role, staff number
 MEMBERSHIPS = [
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         year = timezone.localdate().year
         official = [y for y in range(year - 1, year + 2) if calendar_load_year(year=y)]
         regions = seed_regions()
-        departments = seed_departments(also_in_demo_districts=approvals_demo.departments_used())
+        departments = seed_departments(also_in_demo_districts=catalogue.departments_used())
         users = seed_users()
         for username, department_key, role, staff_number in MEMBERSHIPS:
             StaffMembership.objects.update_or_create(
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 department=departments[department_key],
                 defaults={"role": role, "staff_number": staff_number, "is_active": True},
             )
-        implementations = approvals_demo.seed_catalogue(departments=departments, district_codes=COUNTERPART_REGIONS)
+        implementations = catalogue.seed_catalogue(departments=departments, district_codes=COUNTERPART_REGIONS)
         seed_licences(users=users)
         seed_cases(users=users)
         bundles = seed_bundles()

@@ -33,8 +33,8 @@ from approvals.models import (
     SupplementRequest,
 )
 from approvals.services import cases as services
+from demo.accounts import DEMO_PASSWORD
 from departments.models import Department, StaffMembership
-from portal.demo import DEMO_PASSWORD
 from portal.models import User
 
 S = Case.State
@@ -476,7 +476,7 @@ def _age(case: Case, plan: Plan, index: int, today: datetime.date) -> None:
 def seed_cases(*, users: dict) -> int:
     """Create the demo cases unless they exist; return how many cases exist afterwards.
 
-    ``users`` is what ``portal.demo.seed_users`` returns. Call it after the demo departments,
+    ``users`` is what ``demo.accounts.seed_users`` returns. Call it after the demo departments,
     catalogue and staff memberships of ``seed_demo`` exist; the reviewers the demo departments
     lack are created here.
     """
