@@ -79,7 +79,7 @@ def seed_totp_devices() -> int:
     """Give every demo staff, supervisor and admin account a confirmed authenticator with the demo secret."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from portal.two_factor import needs_second_factor
+    from hall.two_factor import needs_second_factor
 
     count = 0
     for user in User.objects.filter(password__isnull=False).order_by("pk"):

@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -267,23 +266,6 @@ def outbox_purge(*, keep_days: int | None = None) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     _, deleted = Notification.objects.filter(status=Notification.Status.DELIVERED, delivered_at__lt=cutoff).delete()
     return deleted.get(Notification._meta.label, 0)
-
-
-def message_mark_read(*, user: User, message_id: int | None = None) -> int:
-    """Mark one of ``user``'s messages read, or all of them when ``message_id`` is None.
-
-    A department message is taken by the first member on duty who opens it.
-    """
-    from departments.selectors import inbox_department_ids
-
-    now = timezone.now()
-    if message_id is None:
-        return Message.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now, read_by=user)
-    return (
-        Message.objects.filter(pk=message_id, read_at__isnull=True)
-        .filter(Q(recipient=user) | Q(department_id__in=inbox_department_ids(user=user)))
-        .update(read_at=now, read_by=user)
-    )
 
 
 def preferences_save(*, user: User, language: str, notify_by_email: bool, notify_by_sms: bool) -> User:

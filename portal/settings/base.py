@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "approvals",
     "evaluations",
     "exchange",
+    "hall",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -100,7 +101,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.two_factor.TwoFactorMiddleware",
+    "hall.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -137,7 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.navigation",
+                "hall.context_processors.navigation",
             ],
         },
     },
@@ -187,7 +188,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_CALLABLE = "portal.views.lockout"
+AXES_LOCKOUT_CALLABLE = "hall.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 # Every spelling of a mobile number counts against one account; the address is the client's,
@@ -206,7 +207,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 # A form posted without a valid token gets a page that says what happened, not a bare 403.
-CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+CSRF_FAILURE_VIEW = "hall.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -236,12 +237,12 @@ ASK_RATE_WINDOW = 3600
 APPLY_RATE_LIMIT = env_int("APPLY_RATE_LIMIT", default=20, minimum=1)
 APPLY_RATE_WINDOW = 3600
 
-# Two-factor log-in (TOTP) for staff, supervisors and admins (portal/two_factor.py).
+# Two-factor log-in (TOTP) for staff, supervisors and admins (hall/two_factor.py).
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
 OTP_TOTP_ISSUER = "重庆网上行政审批大厅"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
-# The admin never shows a TOTP secret or a recovery code (portal/two_factor.py shows codes once).
+# The admin never shows a TOTP secret or a recovery code (hall/two_factor.py shows codes once).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # The audit log keeps at least this long; the purge command refuses less.

@@ -13,6 +13,7 @@ from django.urls import reverse
 from approvals.services import cases as case_services
 from departments.models import StaffMembership
 from evaluations.services import supervision_digest_send
+from hall import services as hall_services
 from portal import notifications, services, sms
 from portal.models import Message, Notification
 from tests.approvals.workflow_helpers import World
@@ -197,7 +198,7 @@ def test_the_department_inbox_costs_the_same_for_2_and_20_messages(client, djang
         with django_capture_on_commit_callbacks(execute=True):
             for i in range(n):
                 services.notify("case.submitted", department=department, context={**SAMPLE, "code": f"Q{i}"})
-        services.message_mark_read(user=user, message_id=Message.objects.filter(read_at__isnull=True).first().pk)
+        hall_services.message_mark_read(user=user, message_id=Message.objects.filter(read_at__isnull=True).first().pk)
         assert Message.objects.filter(department=department).count() >= n
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 from approvals.selectors import catalogue as approval_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import selectors as department_selectors
-from portal import accounts, elder, ratelimit, selectors, services, two_factor
-from portal.cache import cache_page_for_anonymous
-from portal.forms import (
+from hall import selectors, two_factor
+from hall import services as hall_services
+from hall.forms import (
     EmailForm,
     LoginForm,
     MobileForm,
@@ -32,6 +32,8 @@ from portal.forms import (
     RegisterStartForm,
     RegisterVerifyForm,
 )
+from portal import accounts, elder, ratelimit, services
+from portal.cache import cache_page_for_anonymous
 from portal.validators import mask_mobile
 
 # The flow state of the two SMS flows lives in the session, never in hidden fields.
@@ -325,7 +327,7 @@ def message_detail(request, pk: int):
     if message is None:
         raise Http404
     if message.read_at is None:
-        services.message_mark_read(user=request.user, message_id=message.pk)
+        hall_services.message_mark_read(user=request.user, message_id=message.pk)
         message = selectors.message_get(user=request.user, message_id=pk)
     return render(request, "portal/message_detail.html", {"message": message})
 
@@ -352,7 +354,7 @@ def message_preferences(request):
 @login_required
 @require_POST
 def message_read_all(request):
-    count = services.message_mark_read(user=request.user)
+    count = hall_services.message_mark_read(user=request.user)
     messages.success(request, _("%(count)d messages marked as read.") % {"count": count})
     return HttpResponseRedirect(_next_url(request, request.POST.get("next"), default=reverse("portal:message_list")))
 

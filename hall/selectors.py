@@ -1,4 +1,4 @@
-"""Reads of the portal app."""
+"""Reads of the message centre: the user's own messages and their departments' inboxes."""
 
 from django.db.models import Q, QuerySet
 

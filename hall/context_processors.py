@@ -3,8 +3,8 @@
 from django.conf import settings
 
 from departments.selectors import membership_roles
+from hall.selectors import message_unread_count
 from portal.elder import elder_mode_active
-from portal.selectors import message_unread_count
 
 
 def navigation(request):
