@@ -1,4 +1,4 @@
-"""Models of the approvals app: the catalogue, the working-day calendar and cases."""
+"""Models of the approvals app by topic: catalogue, cases, licences, sharing, bundles, calendar."""
 
 from approvals.models.bundles import Bundle, BundleApplication, BundlePart
 from approvals.models.calendar import CalendarDay, CalendarYear
@@ -9,12 +9,22 @@ from approvals.models.cases import (
     CodeSequence,
     CoReviewRequest,
     ExtensionRequest,
-    FormField,
-    ReviewStep,
     SupplementRequest,
 )
-from approvals.models.catalogue import FAQ, Audience, Implementation, Item, LicenceType, Material, Status, Theme
-from approvals.models.licences import Licence, SharingLog
+from approvals.models.catalogue import (
+    FAQ,
+    Audience,
+    FormField,
+    Implementation,
+    Item,
+    LicenceType,
+    Material,
+    ReviewStep,
+    Status,
+    Theme,
+)
+from approvals.models.licences import Licence
+from approvals.models.sharing import SharingLog
 
 __all__ = [
     "FAQ",

@@ -1,4 +1,4 @@
-"""The catalogue (审批一标准): basic items, their implementations, materials and FAQ."""
+"""The catalogue (审批一标准): items, implementations, materials, FAQ, application forms and review steps."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from approvals.codes import implementation_code, validate_basic_code, validate_implementation_code
-from departments.models import Department, Region
+from departments.models import Department, Region, StaffMembership
 
 
 class Theme(models.Model):
@@ -325,3 +325,81 @@ class FAQ(models.Model):
 
     def __str__(self):
         return self.question
+
+
+class FormField(models.Model):
+    """A field of an implementation's application form, defined by an admin."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        ID_NUMBER = "id_number", _("ID number")
+        PHONE = "phone", _("Phone")
+        ADDRESS = "address", _("Address")
+        FILE = "file", _("File")
+
+    implementation = models.ForeignKey(
+        Implementation, on_delete=models.CASCADE, related_name="form_fields", verbose_name=_("implementation")
+    )
+    name = models.SlugField(_("key"), max_length=50, help_text=_("Stored with the answers; letters, digits, _ or -."))
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(_("required"), default=True)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice field: one option per line."))
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+        ordering = ["sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["implementation", "name"], name="form_field_name_unique")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class ReviewStep(models.Model):
+    """One step of an implementation's review, in order: owned by a department and role.
+
+    A co-review step asks every listed department in parallel and waits for all opinions.
+    A step without a department belongs to the case's handling department.
+    """
+
+    implementation = models.ForeignKey(
+        Implementation, on_delete=models.CASCADE, related_name="review_steps", verbose_name=_("implementation")
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=100)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+        help_text=_("Empty: the department handling the case."),
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=StaffMembership.Role.choices, default=StaffMembership.Role.REVIEWER
+    )
+    is_co_review = models.BooleanField(_("co-review"), default=False)
+    co_departments = models.ManyToManyField(
+        Department, blank=True, related_name="+", verbose_name=_("co-review departments")
+    )
+    limit_days = models.PositiveSmallIntegerField(_("time limit for opinions (working days)"), default=5)
+
+    class Meta:
+        verbose_name = _("review step")
+        verbose_name_plural = _("review steps")
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["implementation", "order"], name="review_step_order_unique")]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"
