@@ -369,9 +369,8 @@ def elder_mode(request, state: str):
         raise Http404
     active = state == "on"
     request.session[elder.SESSION_KEY] = active
-    if request.user.is_authenticated and request.user.elder_mode != active:
-        request.user.elder_mode = active
-        request.user.save(update_fields=["elder_mode"])
+    if request.user.is_authenticated:
+        services.elder_mode_save(user=request.user, active=active)
     return HttpResponseRedirect(_next_url(request, request.POST.get("next")))
 
 

@@ -268,6 +268,14 @@ def outbox_purge(*, keep_days: int | None = None) -> int:
     return deleted.get(Notification._meta.label, 0)
 
 
+def elder_mode_save(*, user: User, active: bool) -> User:
+    """Keep the person's elder-mode choice on the account (nothing is written when it is unchanged)."""
+    if user.elder_mode != active:
+        user.elder_mode = active
+        user.save(update_fields=["elder_mode"])
+    return user
+
+
 def preferences_save(*, user: User, language: str, notify_by_email: bool, notify_by_sms: bool) -> User:
     """Save how the user wants to be told: language of the messages, e-mail and text messages."""
     if language not in {"", *dict(settings.LANGUAGES)}:
