@@ -21,7 +21,6 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -32,6 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from departments.models import StaffMembership
 from portal import audit
+from portal.params import safe_next
 
 NEXT_SESSION_KEY = "portal.2fa_next"
 PENDING_KEY_SESSION_KEY = "portal.2fa_pending_key"
@@ -137,10 +137,7 @@ class TwoFactorMiddleware:
 
 
 def _next(request) -> str:
-    target = request.session.pop(NEXT_SESSION_KEY, "") or reverse(settings.LOGIN_REDIRECT_URL)
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    return target
+    return safe_next(request, request.session.pop(NEXT_SESSION_KEY, ""), default=reverse(settings.LOGIN_REDIRECT_URL))
 
 
 @login_required

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -34,6 +33,7 @@ from hall.forms import (
 )
 from portal import accounts, elder, ratelimit, services
 from portal.cache import cache_page_for_anonymous
+from portal.params import safe_next
 from portal.validators import mask_mobile
 
 # The flow state of the two SMS flows lives in the session, never in hidden fields.
@@ -54,20 +54,6 @@ def home(request):
         "themes": approval_selectors.theme_list(),
     }
     return render(request, "portal/home.html", context)
-
-
-def _next_url(request, value: str | None, *, default: str = "/") -> str:
-    """Return ``value`` if it is a path on this site, else ``default``.
-
-    Only a path is taken (``foo`` or ``//host`` or ``/\\host`` is not), and the caller
-    redirects to it as it is, without resolving URL names, so that no value leads off-site or to a 500.
-    """
-    value = value or ""
-    if value.startswith("/") and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return default
 
 
 def preference_toggle(view):
@@ -97,7 +83,7 @@ def language(request, code: str):
     """Switch the interface language and go back to the page the visitor was on."""
     if code not in dict(settings.LANGUAGES):
         raise Http404
-    response = HttpResponseRedirect(_next_url(request, request.POST.get("next")))
+    response = HttpResponseRedirect(safe_next(request, request.POST.get("next")))
     if request.user.is_authenticated and request.user.language != code:
         # Messages, e-mails and text messages follow the language the person reads the portal in.
         services.preferences_save(
@@ -356,7 +342,7 @@ def message_preferences(request):
 def message_read_all(request):
     count = hall_services.message_mark_read(user=request.user)
     messages.success(request, _("%(count)d messages marked as read.") % {"count": count})
-    return HttpResponseRedirect(_next_url(request, request.POST.get("next"), default=reverse("portal:message_list")))
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next"), default=reverse("portal:message_list")))
 
 
 @preference_toggle
@@ -371,7 +357,7 @@ def elder_mode(request, state: str):
     request.session[elder.SESSION_KEY] = active
     if request.user.is_authenticated:
         services.elder_mode_save(user=request.user, active=active)
-    return HttpResponseRedirect(_next_url(request, request.POST.get("next")))
+    return HttpResponseRedirect(safe_next(request, request.POST.get("next")))
 
 
 def lockout(request, original_response=None, credentials=None):
