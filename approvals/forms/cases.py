@@ -1,14 +1,16 @@
 """Forms of cases: the application form built from admin-defined fields, and the desk's forms."""
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from approvals import uploads
-from approvals.models import CoReviewRequest, FormField, Material
+from approvals.models import Case, CoReviewRequest, FormField, Material
 from departments.models import Department
+from portal.params import int_param
 from portal.validators import MOBILE_RE, normalize_id_number, normalize_mobile, validate_id_number
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.ofd,application/pdf,image/jpeg,image/png"
@@ -261,3 +263,47 @@ class TrackForm(forms.Form):
         max_length=4,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+@dataclass(frozen=True)
+class DeskFilters:
+    """The staff desk's filters, each read once from the query; ``ignored`` names those given but unreadable."""
+
+    department_id: int | None
+    state: str
+    light: str
+    item_id: int | None
+    mine: bool
+    received: bool
+    ignored: tuple
+
+    LIGHTS = ("red", "yellow", "green")
+
+    @classmethod
+    def read(cls, query) -> "DeskFilters":
+        values = {
+            "department": int_param(query.get("department")),
+            "state": query.get("state") if query.get("state") in Case.State.values else None,
+            "light": query.get("light") if query.get("light") in cls.LIGHTS else None,
+            "item": int_param(query.get("item")),
+        }
+        labels = {"department": _("department"), "state": _("state"), "light": _("deadline light"), "item": _("item")}
+        return cls(
+            department_id=values["department"],
+            state=values["state"] or "",
+            light=values["light"] or "",
+            item_id=values["item"],
+            mine=query.get("mine") == "1",
+            received=query.get("received") == "1",
+            ignored=tuple(labels[key] for key, value in values.items() if query.get(key) and value is None),
+        )
+
+    def queue_filters(self) -> dict:
+        """Return the keyword arguments ``case_queue`` takes."""
+        return {
+            "state": self.state,
+            "light_name": self.light,
+            "mine": self.mine,
+            "received": self.received,
+            "implementation_id": self.item_id,
+        }

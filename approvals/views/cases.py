@@ -17,6 +17,7 @@ from approvals.forms.cases import (
     ApplicationForm,
     CommentForm,
     CoReviewForm,
+    DeskFilters,
     ExtendDecisionForm,
     ExtensionForm,
     OpinionForm,
@@ -438,32 +439,17 @@ def staff_desk(request):
     departments = cases.membership_departments(access)
     if not departments:
         return render(request, "approvals/staff_desk.html", {"departments": [], "supervisor_only": True})
-    department_id = int_param(request.GET.get("department"), default=departments[0].pk)
+    desk = DeskFilters.read(request.GET)
+    department_id = departments[0].pk if desk.department_id is None else desk.department_id
     if department_id not in access.departments:
         raise Http404
-    ignored = [
-        label
-        for key, label, valid in (
-            ("department", _("department"), int_param(request.GET.get("department")) is not None),
-            ("state", _("state"), request.GET.get("state") in Case.State.values),
-            ("light", _("deadline light"), request.GET.get("light") in {"red", "yellow", "green"}),
-            ("item", _("item"), int_param(request.GET.get("item")) is not None),
-        )
-        if request.GET.get(key) and not valid
-    ]
-    if ignored:
+    if desk.ignored:
         messages.warning(
             request,
             _("These filters could not be read and were ignored: %(names)s.")
-            % {"names": pgettext("list separator", ", ").join(ignored)},
+            % {"names": pgettext("list separator", ", ").join(str(label) for label in desk.ignored)},
         )
-    filters = {
-        "state": request.GET.get("state", "") if request.GET.get("state", "") in Case.State.values else "",
-        "light_name": request.GET.get("light", "") if request.GET.get("light") in {"red", "yellow", "green"} else "",
-        "mine": request.GET.get("mine") == "1",
-        "received": request.GET.get("received") == "1",
-        "implementation_id": int_param(request.GET.get("item")),
-    }
+    filters = desk.queue_filters()
     rows, next_cursor = cases.case_queue(
         access=access, department_id=department_id, after=request.GET.get("after", ""), **filters
     )
