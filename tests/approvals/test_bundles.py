@@ -560,29 +560,17 @@ def test_the_admin_shows_an_application_read_only_with_its_cases(admin_client):
 
 @pytest.fixture(scope="class")
 def demo_world(django_db_setup, django_db_blocker):
-    """The demo city as ``seed_demo`` loads it: regions, departments, accounts, memberships, catalogue.
+    """The demo city as ``seed_demo`` loads it up to the catalogue (``demo.world.seed_world``).
 
     Loaded once for the tests of ``TestDemo`` in a transaction rolled back when the class is
     done (a class, not the module: pytest-django runs the transactional tests of this module
     after these, and they need the transaction closed); each test runs in a savepoint within it.
     """
-    from demo import catalogue as approvals_demo
-    from demo import departments as departments_demo
-    from demo.accounts import seed_users
-    from demo.management.commands.seed_demo import MEMBERSHIPS
+    from demo.world import seed_world
 
     with django_db_blocker.unblock(), transaction.atomic():
-        departments_demo.seed_regions()
-        departments = departments_demo.seed_departments(also_in_demo_districts=approvals_demo.departments_used())
-        users = seed_users()
-        for username, department_key, role, staff_number in MEMBERSHIPS:
-            StaffMembership.objects.update_or_create(
-                user=users[username],
-                department=departments[department_key],
-                defaults={"role": role, "staff_number": staff_number, "is_active": True},
-            )
-        approvals_demo.seed_catalogue(departments=departments, district_codes=departments_demo.COUNTERPART_REGIONS)
-        yield users, departments
+        world = seed_world()
+        yield world.users, world.departments
         transaction.set_rollback(True)
 
 

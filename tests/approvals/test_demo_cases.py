@@ -18,12 +18,8 @@ from approvals import workdays
 from approvals.codes import validate_supervision_code
 from approvals.models import Case, CaseMaterial
 from approvals.workflow import CLOCK_RUNNING
-from demo import catalogue as approvals_demo
-from demo import departments as departments_demo
-from demo.accounts import seed_users
 from demo.cases import seed_cases
-from demo.management.commands.seed_demo import MEMBERSHIPS
-from departments.models import StaffMembership
+from demo.world import seed_world
 
 pytestmark = pytest.mark.django_db
 
@@ -36,19 +32,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     storage = FileSystemStorage(location=tmp_path_factory.mktemp("private"))
     with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock(), transaction.atomic():
         patch.setattr(CaseMaterial._meta.get_field("file"), "storage", storage)
-        year = timezone.localdate().year
-        for calendar_year in range(year - 1, year + 2):
-            workdays.calendar_load_year(year=calendar_year)
-        departments_demo.seed_regions()
-        departments = departments_demo.seed_departments(also_in_demo_districts=approvals_demo.departments_used())
-        users = seed_users()
-        for username, department_key, role, staff_number in MEMBERSHIPS:
-            StaffMembership.objects.update_or_create(
-                user=users[username],
-                department=departments[department_key],
-                defaults={"role": role, "staff_number": staff_number, "is_active": True},
-            )
-        approvals_demo.seed_catalogue(departments=departments, district_codes=departments_demo.COUNTERPART_REGIONS)
+        users = seed_world().users
         yield users, seed_cases(users=users)
         transaction.set_rollback(True)
 
