@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from approvals.models import Bundle, BundleApplication, BundlePart, Implementation, Status
+from approvals.selectors import bundles as bundle_selectors
 from approvals.services import bundles as bundle_services
 from approvals.services import cases as case_services
 from departments.models import StaffMembership
@@ -134,10 +135,10 @@ def seed_bundle_applications(users: dict) -> int:
         count += 1
         if BundleApplication.objects.filter(submission_token=token).exists():
             continue
-        parts = bundle_services.bundle_parts_for_form(bundle=bundle)
+        parts = bundle_selectors.bundle_parts_for_form(bundle=bundle)
         uploads = {
             entry.name: SimpleUploadedFile(f"{entry.name}.pdf", PDF_BYTES, content_type="application/pdf")
-            for entry in bundle_services.combined_materials(parts)
+            for entry in bundle_selectors.combined_materials(parts)
         }
         application = bundle_services.bundle_submit(
             applicant=applicant, bundle=bundle, token=token, form_data={"remarks": remarks}, answers=uploads

@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from departments.selectors import membership_roles
+from departments import access
 
 
 def membership_required(*roles: str, allow_superuser: bool = True):
@@ -15,7 +15,7 @@ def membership_required(*roles: str, allow_superuser: bool = True):
         @wraps(view)
         @login_required
         def wrapper(request, *args, **kwargs):
-            held = membership_roles(user=request.user)
+            held = access.roles_held(request.user)
             allowed = bool(held & set(roles)) if roles else bool(held)
             if not allowed and not (allow_superuser and request.user.is_superuser):
                 raise PermissionDenied

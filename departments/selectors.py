@@ -5,37 +5,12 @@ from django.db.models import Count, Q, QuerySet
 from departments.models import Department, Region, StaffMembership
 
 
-def membership_roles(*, user) -> frozenset[str]:
-    """Return the roles ``user`` holds in any department (one query)."""
-    return frozenset(
-        StaffMembership.objects.filter(user=user, is_active=True, department__is_active=True)
-        .values_list("role", flat=True)
-        .distinct()
-    )
-
-
 def membership_list(*, user) -> QuerySet[StaffMembership]:
     return (
         StaffMembership.objects.filter(user=user, is_active=True)
         .select_related("department", "department__region")
         .order_by("department__region__code", "department__name")
     )
-
-
-def inbox_department_ids(*, user) -> QuerySet:
-    """Return (as a subquery) the departments whose inbox ``user`` sees: active posts other than supervision."""
-    return (
-        StaffMembership.objects.filter(user=user, is_active=True)
-        .exclude(role=StaffMembership.Role.SUPERVISOR)
-        .values("department_id")
-    )
-
-
-def staff_to_warn(*, department_id: int) -> QuerySet[StaffMembership]:
-    """Return the department's heads (department admins), who are told of near-due and overdue cases."""
-    return StaffMembership.objects.filter(
-        department_id=department_id, is_active=True, role=StaffMembership.Role.DEPARTMENT_ADMIN
-    ).select_related("user")
 
 
 def region_top_level() -> QuerySet[Region]:

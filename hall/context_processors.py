@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from departments.selectors import membership_roles
+from departments import access
 from hall.selectors import message_unread_count
 from portal.elder import elder_mode_active
 
@@ -18,7 +18,7 @@ def navigation(request):
     }
     if user is None or not user.is_authenticated:
         return context
-    roles = membership_roles(user=user)
+    roles = access.roles_held(user)
     context.update(
         nav_roles=roles,
         nav_staff=bool(roles),

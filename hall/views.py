@@ -16,8 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from approvals.selectors import bundles as bundle_selectors
+from approvals.selectors import cases as case_selectors
 from approvals.selectors import catalogue as approval_selectors
+from approvals.selectors import sharing as sharing_selectors
 from approvals.signals import CATALOGUE_CACHE
+from departments import access
 from departments import selectors as department_selectors
 from hall import selectors, two_factor
 from hall import services as hall_services
@@ -279,6 +283,9 @@ def profile(request):
 def me(request):
     """Render "my hall": the applicant's profile (numbers masked) and latest messages."""
     context = {
+        "my_cases": case_selectors.my_hall_cases(user=request.user),
+        "bundle_applications": bundle_selectors.bundle_application_list_for_applicant(user=request.user),
+        "data_reads": sharing_selectors.sharing_log_for_subject(user=request.user),
         "latest_messages": selectors.message_list(user=request.user)[:5],
         "memberships": department_selectors.membership_list(user=request.user),
     }
@@ -289,7 +296,7 @@ def me(request):
 def message_list(request):
     """The message centre: my messages, and for staff the inboxes of their departments."""
     box = "department" if request.GET.get("box") == "department" else "mine"
-    has_inbox = bool(department_selectors.membership_roles(user=request.user) - {"supervisor"})
+    has_inbox = bool(access.roles_held(request.user) - {"supervisor"})
     if box == "department" and not has_inbox:
         box = "mine"
     items = (

@@ -6,7 +6,7 @@ from django import forms
 
 from approvals.forms.cases import ACCEPT, CheckedFileField, _field_for, typed_answers
 from approvals.models import FormField
-from approvals.services.bundles import CombinedMaterial
+from approvals.selectors.bundles import CombinedMaterial
 
 
 def material_key(name: str) -> str:

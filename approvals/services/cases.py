@@ -34,7 +34,7 @@ from approvals.models.cases import CASE_FILES_DIR, private_storage
 from approvals.services.licences import licence_issue_for_case
 from approvals.signals import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, STAFF, TRANSITIONS, Transition
-from departments import selectors as department_selectors
+from departments import access
 from departments.models import Department, StaffMembership
 from portal import audit
 from portal.services import notify
@@ -53,16 +53,6 @@ def today() -> datetime.date:
 # --- who may act ---------------------------------------------------------------------------
 
 
-def _membership(actor, department_id: int, roles) -> StaffMembership | None:
-    return (
-        StaffMembership.objects.filter(
-            user=actor, department_id=department_id, is_active=True, role__in=roles, department__is_active=True
-        )
-        .select_related("department")
-        .first()
-    )
-
-
 def _authorize(case: Case, actor, rule: Transition) -> StaffMembership | None:
     """Return the acting membership (None for the applicant) or raise ``WorkflowError``."""
     if rule.actor == APPLICANT:
@@ -70,12 +60,12 @@ def _authorize(case: Case, actor, rule: Transition) -> StaffMembership | None:
             raise WorkflowError(_("Only the applicant can do this."))
         return None
     if rule.actor == HANDLING:
-        membership = _membership(actor, case.department_id, rule.roles)
+        membership = access.post_for(actor, case.department_id, rule.roles)
         if membership is None:
             raise WorkflowError(_("Only staff of the handling department with the right role can do this."))
         return membership
     if rule.actor == CO_REVIEWER:
-        for membership in StaffMembership.objects.filter(user=actor, is_active=True, role__in=rule.roles):
+        for membership in access.posts(user=actor, roles=rule.roles):
             if case.co_reviews.filter(department_id=membership.department_id, answered_at__isnull=True).exists():
                 return membership
         raise WorkflowError(_("No opinion is asked of your department on this case."))
@@ -342,7 +332,9 @@ def _check_submit(case: Case, actor) -> tuple[Transition, StaffMembership | None
     rule = TRANSITIONS["submit"]
     if case.state not in rule.sources:
         return _check(case, "submit", actor)  # the same refusal as any late submission
-    membership = _membership(actor, case.receiving_department_id, STAFF) if actor.pk == case.received_by_id else None
+    membership = (
+        access.post_for(actor, case.receiving_department_id, STAFF) if actor.pk == case.received_by_id else None
+    )
     if membership is None:
         raise WorkflowError(_("Only the clerk who received this application at the window can submit it."))
     return rule, membership
@@ -531,7 +523,7 @@ def case_pass_step(*, case_id: int, actor, comment: str = "") -> Case:
             raise WorkflowError(_("Every review step is already done: approve or deny."))
         step = steps[case.current_step]
         department_id = step.department_id or case.department_id
-        acting = _membership(actor, department_id, {step.role, StaffMembership.Role.DEPARTMENT_ADMIN})
+        acting = access.post_for(actor, department_id, {step.role, StaffMembership.Role.DEPARTMENT_ADMIN})
         if acting is None:
             raise WorkflowError(_("This step belongs to %(role)s of another post.") % {"role": step.get_role_display()})
         case.current_step += 1
@@ -726,9 +718,9 @@ def case_assign(*, case_id: int, actor, assignee) -> Case:
     """Claim a case (``assignee`` is the actor) or give it to a colleague of the same department."""
     with transaction.atomic():
         case = _lock(case_id)
-        if _membership(actor, case.department_id, {*TRANSITIONS["accept"].roles}) is None:
+        if not access.may_act(actor, case.department_id, TRANSITIONS["accept"].roles):
             raise WorkflowError(_("Only staff of the handling department can assign its cases."))
-        if _membership(assignee, case.department_id, {*TRANSITIONS["accept"].roles}) is None:
+        if not access.may_act(assignee, case.department_id, TRANSITIONS["accept"].roles):
             raise WorkflowError(_("The assignee does not work in the handling department."))
         if assignee != actor and hasattr(assignee, "business_system"):
             raise WorkflowError(_("A business system's account takes cases only through the data exchange."))
@@ -770,7 +762,10 @@ def case_mark_overdue(*, batch_size: int = 1000) -> dict:
         :batch_size
     ]:
         overdue = case.due_date < day
-        recipients = {m.user_id: m.user for m in department_selectors.staff_to_warn(department_id=case.department_id)}
+        recipients = {
+            m.user_id: m.user
+            for m in access.department_staff(case.department_id, [StaffMembership.Role.DEPARTMENT_ADMIN])
+        }
         if case.assigned_to_id:
             recipients[case.assigned_to_id] = case.assigned_to
         context = {

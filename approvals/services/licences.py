@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.models import Case, CodeSequence, Licence
-from departments.models import StaffMembership
+from departments import access
 from portal.services import notify
 
 
@@ -67,13 +67,7 @@ def licence_revoke(*, licence_id: int, actor, reason: str) -> Licence:
         licence = (
             Licence.objects.select_for_update(of=("self",)).select_related("holder", "licence_type").get(pk=licence_id)
         )
-        allowed = StaffMembership.objects.filter(
-            user=actor,
-            department_id=licence.issuing_department_id,
-            is_active=True,
-            role__in=[StaffMembership.Role.REVIEWER, StaffMembership.Role.DEPARTMENT_ADMIN],
-        ).exists()
-        if not allowed:
+        if not access.may_act(actor, licence.issuing_department_id, access.DECIDING_ROLES):
             raise LicenceError(_("Only a reviewer of the issuing department can revoke this licence."))
         if licence.revoked_at:
             raise LicenceError(_("This licence is already revoked."))

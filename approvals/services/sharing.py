@@ -9,14 +9,13 @@ through ``window_offers``, which logs each one (no case exists yet, so the row n
 The applicant's own use of their records (the apply form's offers) needs no log.
 """
 
-from dataclasses import dataclass
-
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from approvals.models import Case, CaseMaterial, Implementation, Licence, Material, SharingLog
+from approvals.selectors import sharing as sharing_selectors
 from approvals.workflow import FINAL_STATES
+from departments import access
 from departments.models import StaffMembership
 
 
@@ -32,8 +31,8 @@ def _reading_membership(*, actor, case: Case) -> StaffMembership:
         *case.co_reviews.filter(answered_at__isnull=True).values_list("department_id", flat=True),
     }
     membership = (
-        StaffMembership.objects.filter(user=actor, department_id__in=departments, is_active=True)
-        .exclude(role=StaffMembership.Role.SUPERVISOR)
+        access.posts(user=actor, roles=access.CASE_ROLES)
+        .filter(department_id__in=departments)
         .select_related("department")
         .first()
     )
@@ -118,80 +117,15 @@ def shared_material_get(*, actor, case: Case, material_id: int, purpose: str) ->
 # --- the applicant's own records, offered on the apply form ---------------------------------
 
 
-@dataclass(frozen=True)
-class Offer:
-    """Something the government already holds that can stand in for a material."""
-
-    material_id: int
-    kind: str  # "licence" or "library"
-    licence: Licence | None = None
-    case_material: CaseMaterial | None = None
-
-    @property
-    def what(self) -> str:
-        return SharingLog.What.LICENCE if self.licence is not None else SharingLog.What.MATERIAL
-
-    @property
-    def object_id(self) -> int:
-        return self.licence.pk if self.licence is not None else self.case_material.pk
-
-    @property
-    def label(self) -> str:
-        if self.licence is not None:
-            return f"{self.licence.licence_type.name} {self.licence.number}"
-        return f"{self.case_material.original_name} ({self.case_material.case.supervision_code})"
-
-
-def material_offers(*, applicant, implementation: Implementation) -> dict[int, Offer]:
-    """Return, per material of ``implementation``, a valid licence or an earlier upload that can fill it.
-
-    Three queries whatever the number of materials: the materials, the applicant's licences
-    of the needed types, the applicant's earlier uploads with the same material names.
-    """
-    if not applicant.is_authenticated:
-        return {}
-    materials = list(Material.objects.filter(implementation=implementation))
-    type_ids = {m.licence_type_id for m in materials if m.licence_type_id}
-    licences: dict[int, Licence] = {}
-    if type_ids:
-        for licence in (
-            Licence.objects.filter(holder=applicant, licence_type_id__in=type_ids, revoked_at__isnull=True)
-            .select_related("licence_type")
-            .order_by("-issued_on", "-pk")
-        ):
-            if licence.status == Licence.Status.VALID:
-                licences.setdefault(licence.licence_type_id, licence)
-    earlier: dict[str, CaseMaterial] = {}
-    names = [m.name for m in materials]
-    for row in (
-        CaseMaterial.objects.filter(
-            case__applicant=applicant, material__name__in=names, replaced=False, source="upload"
-        )
-        .filter(~Q(file=""), ~Q(case__state=Case.State.DRAFT))
-        .select_related("material", "case")
-        .order_by("-uploaded_at", "-pk")
-    ):
-        earlier.setdefault(row.material.name, row)
-    offers = {}
-    for material in materials:
-        if material.licence_type_id in licences:
-            offers[material.pk] = Offer(material.pk, "licence", licence=licences[material.licence_type_id])
-        elif material.name in earlier:
-            offers[material.pk] = Offer(material.pk, "library", case_material=earlier[material.name])
-    return offers
-
-
-def window_offers(*, actor, window, applicant, implementation: Implementation, purpose: str) -> dict[int, Offer]:
+def window_offers(
+    *, actor, window, applicant, implementation: Implementation, purpose: str
+) -> dict[int, sharing_selectors.Offer]:
     """Return ``material_offers`` for a clerk receiving at ``window``, logging each licence and material shown."""
     with transaction.atomic():
-        membership = (
-            StaffMembership.objects.filter(user=actor, department=window, is_active=True, department__is_active=True)
-            .exclude(role=StaffMembership.Role.SUPERVISOR)
-            .first()
-        )
+        membership = access.post_for(actor, window.pk)
         if membership is None:
             raise SharingRefused(_("You do not work at this window."))
-        offers = material_offers(applicant=applicant, implementation=implementation)
+        offers = sharing_selectors.material_offers(applicant=applicant, implementation=implementation)
         SharingLog.objects.bulk_create(
             [
                 SharingLog(
@@ -202,25 +136,3 @@ def window_offers(*, actor, window, applicant, implementation: Implementation, p
             ]
         )  # fmt: skip
     return offers
-
-
-def prefill(*, applicant, fields, from_licences: bool = True) -> dict[str, str]:
-    """Return initial answers for form fields the profile or (with ``from_licences``) a licence already knows."""
-    if not applicant.is_authenticated:
-        return {}
-    known = {
-        "name": applicant.real_name,
-        "applicant_name": applicant.real_name,
-        "contact_name": applicant.real_name,
-        "enterprise_name": applicant.real_name if applicant.kind == "enterprise" else "",
-        "phone": applicant.mobile or "",
-        "mobile": applicant.mobile or "",
-        "contact_phone": applicant.mobile or "",
-        "email": applicant.email,
-    }
-    licences = Licence.objects.filter(holder=applicant, revoked_at__isnull=True)
-    for licence in licences.order_by("issued_on") if from_licences else []:
-        for key, value in (licence.data or {}).items():
-            if value:
-                known[key] = value
-    return {f.name: known[f.name] for f in fields if known.get(f.name)}

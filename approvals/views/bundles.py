@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from approvals.forms.bundles import BundleApplicationForm
+from approvals.selectors import bundles as selectors
 from approvals.selectors.cases import access_for
 from approvals.services import bundles as services
 from approvals.services.cases import WorkflowError
@@ -17,19 +18,19 @@ from approvals.services.cases import WorkflowError
 
 def bundle_list(request):
     """List the published life events with the departments that serve them."""
-    return render(request, "approvals/bundle_list.html", {"bundles": list(services.bundle_list_published())})
+    return render(request, "approvals/bundle_list.html", {"bundles": list(selectors.bundle_list_published())})
 
 
 def bundle_detail(request, slug: str):
     """Show what a life event covers: its parts, their departments and limits, and one list of materials."""
-    bundle = services.bundle_get_published(slug=slug)
+    bundle = selectors.bundle_get_published(slug=slug)
     if bundle is None:
         raise Http404
-    parts = services.bundle_parts_for_form(bundle=bundle)
+    parts = selectors.bundle_parts_for_form(bundle=bundle)
     context = {
         "bundle": bundle,
         "parts": parts,
-        "materials": services.combined_materials(parts),
+        "materials": selectors.combined_materials(parts),
         "longest_limit": max((part.implementation.committed_limit_days for part in parts), default=0),
     }
     return render(request, "approvals/bundle_detail.html", context)
@@ -38,15 +39,15 @@ def bundle_detail(request, slug: str):
 @login_required
 def bundle_apply(request, slug: str):
     """Show and handle the combined form; one post makes the application and one case per part."""
-    bundle = services.bundle_get_published(slug=slug)
+    bundle = selectors.bundle_get_published(slug=slug)
     if bundle is None:
         raise Http404
-    parts = services.bundle_parts_for_form(bundle=bundle)
+    parts = selectors.bundle_parts_for_form(bundle=bundle)
     form = BundleApplicationForm(
         request.POST or None,
         request.FILES or None,
-        fields=services.combined_fields(parts),
-        materials=services.combined_materials(parts),
+        fields=selectors.combined_fields(parts),
+        materials=selectors.combined_materials(parts),
         initial={"token": uuid.uuid4()},
     )
     if request.method == "POST" and form.is_valid():
@@ -75,10 +76,10 @@ def bundle_apply(request, slug: str):
 def bundle_application(request, pk: int):
     """Show one bundle application: its code, each part's case and state, and the whole state."""
     access = access_for(request.user)
-    application = services.bundle_application_get_for_user(user=request.user, application_id=pk, access=access)
+    application = selectors.bundle_application_get_for_user(user=request.user, application_id=pk, access=access)
     if application is None:
         raise Http404
-    progress = services.bundle_state(application)
+    progress = selectors.bundle_state(application)
     sees_all = application.applicant_id == request.user.pk or access.supervisor
     mine = set(access.department_ids)
     for part in progress["parts"]:

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 
 from approvals.models import Audience, Implementation, Item
 from approvals.selectors import catalogue as selectors
+from approvals.selectors import sharing as sharing_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments.selectors import department_get
 from portal.cache import cache_page_for_anonymous
@@ -94,6 +95,7 @@ def item_detail(request, code: str):
         "materials": implementation.materials.all(),
         "faqs": implementation.faqs.all(),
         "other_places": selectors.implementation_other_places(implementation=implementation),
+        "upload_plan": sharing_selectors.upload_plan(applicant=request.user, implementation=implementation),
     }
     return render(request, "approvals/item_detail.html", context)
 

@@ -32,6 +32,7 @@ from approvals.models import (
     Material,
     Status,
 )
+from approvals.selectors import bundles as bundle_selectors
 from approvals.services import bundles as bundle_services
 from approvals.services import cases as services
 from approvals.services.catalogue import implementation_retire
@@ -258,7 +259,7 @@ def test_state_is_in_progress_while_any_part_is_open():
     cases = cases_of(application)
     world.complete(cases[0])
     services.case_accept(case_id=cases[1].pk, actor=world.clerk_of(cases[1]))
-    state = bundle_services.bundle_state(application)
+    state = bundle_selectors.bundle_state(application)
     assert state["state"] == "in_progress"
     assert state["done"] == 1 and state["total"] == 3
     assert [part["state"] for part in state["parts"]] == [S.COMPLETED, S.ACCEPTED, S.SUBMITTED]
@@ -270,7 +271,7 @@ def test_state_is_completed_when_every_part_is_completed_with_approval():
     application = world.submit()
     for case in cases_of(application):
         world.complete(case)
-    state = bundle_services.bundle_state(application)
+    state = bundle_selectors.bundle_state(application)
     assert state["state"] == "completed" and state["done"] == 3
 
 
@@ -280,7 +281,7 @@ def test_a_refused_part_is_shown_with_its_reason(client):
     cases = cases_of(application)
     world.complete(cases[0])
     services.case_refuse(case_id=cases[1].pk, actor=world.clerk_of(cases[1]), reason="经营场所不符合卫生要求")
-    state = bundle_services.bundle_state(application)
+    state = bundle_selectors.bundle_state(application)
     assert state["state"] == "refused"
     assert [(p["case"].pk, p["problem"], p["reason"]) for p in state["problems"]] == [
         (cases[1].pk, "refused", "经营场所不符合卫生要求")
@@ -300,7 +301,7 @@ def test_a_denied_part_counts_as_refused_with_its_legal_reason():
     services.case_accept(case_id=case.pk, actor=clerk)
     services.case_start_review(case_id=case.pk, actor=clerk)
     services.case_deny(case_id=case.pk, actor=reviewer, reason="不符合法定条件")
-    state = bundle_services.bundle_state(application)
+    state = bundle_selectors.bundle_state(application)
     assert state["state"] == "refused"
     assert state["problems"][0]["problem"] == "denied" and state["problems"][0]["reason"] == "不符合法定条件"
 
@@ -311,7 +312,7 @@ def test_every_part_over_without_refusal_but_one_withdrawn_is_closed():
     first, second = cases_of(application)
     world.complete(first)
     services.case_withdraw(case_id=second.pk, actor=world.applicant)
-    state = bundle_services.bundle_state(application)
+    state = bundle_selectors.bundle_state(application)
     assert state["state"] == "closed" and state["done"] == 2 and state["problems"] == []
 
 
@@ -485,20 +486,20 @@ def test_tracking_a_bundle_code_needs_the_mobile_digits():
     world = BundleWorld(parts=2)
     application = world.submit()
     last4 = world.applicant.mobile[-4:]
-    found = bundle_services.bundle_track(code=application.code, mobile_last4=last4)
+    found = bundle_selectors.bundle_track(code=application.code, mobile_last4=last4)
     assert found == application and found.progress["total"] == 2
     wrong = "0000" if last4 != "0000" else "1111"
-    assert bundle_services.bundle_track(code=application.code, mobile_last4=wrong) is None
-    assert bundle_services.bundle_track(code="500000", mobile_last4=last4) is None
+    assert bundle_selectors.bundle_track(code=application.code, mobile_last4=wrong) is None
+    assert bundle_selectors.bundle_track(code="500000", mobile_last4=last4) is None
 
 
 def test_my_hall_lists_the_applicants_bundle_applications_with_progress():
     world = BundleWorld(parts=2)
     application = world.submit()
     world.complete(cases_of(application)[0])
-    [listed] = bundle_services.bundle_application_list_for_applicant(user=world.applicant)
+    [listed] = bundle_selectors.bundle_application_list_for_applicant(user=world.applicant)
     assert listed == application and listed.progress["done"] == 1
-    assert bundle_services.bundle_application_list_for_applicant(user=UserFactory()) == []
+    assert bundle_selectors.bundle_application_list_for_applicant(user=UserFactory()) == []
 
 
 # --- admin ---------------------------------------------------------------------------------
@@ -619,4 +620,4 @@ class TestDemo:
         validate_supervision_code(restaurant.code)
         states = {case.implementation.name: case.state for case in restaurant.cases.select_related("implementation")}
         assert states["企业设立登记"] == S.COMPLETED
-        assert bundle_services.bundle_state(restaurant)["state"] == "in_progress"
+        assert bundle_selectors.bundle_state(restaurant)["state"] == "in_progress"

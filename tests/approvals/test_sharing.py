@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import Case, CaseMaterial, FormField, Licence, LicenceType, SharingLog
+from approvals.selectors import sharing as sharing_selectors
 from approvals.services import cases as services
 from approvals.services import sharing
 from tests.approvals.workflow_helpers import World
@@ -81,13 +82,13 @@ def test_expired_revoked_or_foreign_licences_are_not_offered(world_with_licence,
     else:
         world.licence.holder = World().applicant
     world.licence.save()
-    assert sharing.material_offers(applicant=world.applicant, implementation=world.implementation) == {}
+    assert sharing_selectors.material_offers(applicant=world.applicant, implementation=world.implementation) == {}
 
 
 def test_an_earlier_upload_is_offered_from_the_library(world_with_licence):
     world = world_with_licence
     earlier = world.submitted()
-    offers = sharing.material_offers(applicant=world.applicant, implementation=world.implementation)
+    offers = sharing_selectors.material_offers(applicant=world.applicant, implementation=world.implementation)
     second = world.implementation.materials.exclude(pk=world.material.pk).get()
     assert offers[world.material.pk].kind == "licence"
     assert offers[second.pk].kind == "library"
