@@ -7,10 +7,10 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self):
-        from approvals import signals, workdays
+        from approvals import signals
 
         signals.connect()
-        workdays.calendar_year_changed.connect(_recompute_due_dates, dispatch_uid="approvals-recompute-due-dates")
+        signals.calendar_year_changed.connect(_recompute_due_dates, dispatch_uid="approvals-recompute-due-dates")
 
 
 def _recompute_due_dates(sender, year, **kwargs):

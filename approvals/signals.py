@@ -20,6 +20,14 @@ from portal.cache import page_cache_invalidate
 
 case_event = Signal()
 
+calendar_year_changed = Signal()
+"""Sent with ``year=`` when the working days of that year may have changed.
+
+Sent by ``approvals.services.calendar`` inside the transaction that changed the calendar (sender:
+``CalendarYear``), so whatever a receiver writes commits or rolls back with the change; slow work
+belongs in ``transaction.on_commit``.
+"""
+
 CATALOGUE_CACHE = "catalogue"
 WATCHED = (Item, Implementation, Material, FAQ, Theme, LicenceType, Department, Region)
 

@@ -5,28 +5,21 @@ Counting convention: a limit of N working days accepted on day S ends on the N-t
 ``working_days_between(S, E)`` counts the working days in (S, E], so it is the inverse:
 ``working_days_between(S, add_working_days(S, N)) == N``.
 
-A day is a working day when a ``CalendarDay`` row of an *official* ``CalendarYear`` says so, and
-otherwise when it falls Monday to Friday. Rows of a year that is not official are ignored, so a
-half-entered year keeps counting Monday to Friday until an admin marks it official.
+A day is a working day when the schedule's exceptions say so (a holiday on a weekday, a make-up
+working Saturday), and otherwise when it falls Monday to Friday.
 
-Every change to the calendar goes through ``calendar_load_year`` or ``calendar_year_mark_official``,
-which send ``calendar_year_changed`` so open cases' due dates can be recomputed.
+This module is pure date arithmetic: it reads no database. ``WorkingCalendar`` is given a reader
+that returns the exceptions of a stretch of dates; ``approvals.selectors.calendar`` builds it on the
+official ``CalendarDay`` rows and offers ``add_working_days`` and ``working_days_between``, and
+``approvals.services.calendar`` writes the calendar.
 """
 
 import bisect
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import chinese_calendar
-import django.dispatch
-from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import ExtractYear
 
-from approvals.models import CalendarDay, CalendarYear
-
-SOURCE_CHINESE_CALENDAR = "chinese-calendar"
-SOURCE_ADMIN = "admin"
 MAKE_UP_SUFFIX = "调休"
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -42,13 +35,6 @@ HOLIDAY_NAMES = {
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
 
-calendar_year_changed = django.dispatch.Signal()
-"""Sent with ``year=`` when the working days of that year may have changed.
-
-Sent inside the transaction that changed the calendar (sender: ``CalendarYear``), so whatever a
-receiver writes commits or rolls back with the change; slow work belongs in ``transaction.on_commit``.
-"""
-
 
 def _holiday_name(english: str | None) -> str:
     if not english:
@@ -61,7 +47,7 @@ def _holiday_name(english: str | None) -> str:
         return english[:50]
 
 
-def _official_schedule(year: int) -> dict[datetime.date, tuple[bool, str]] | None:
+def official_schedule(year: int) -> dict[datetime.date, tuple[bool, str]] | None:
     """Return the days of ``year`` that break the Monday-to-Friday rule, or None if the package does not know it."""
     schedule = {}
     day = datetime.date(year, 1, 1)
@@ -79,65 +65,7 @@ def _official_schedule(year: int) -> dict[datetime.date, tuple[bool, str]] | Non
     return schedule
 
 
-def calendar_load_year(*, year: int) -> bool:
-    """Make ``year`` match the official schedule in ``chinese-calendar`` and mark it official.
-
-    Days of the year that are not in the schedule (typed in by hand) are removed. Running it again
-    changes nothing and sends no signal. Return False, writing nothing, if the package does not know
-    the year.
-    """
-    schedule = _official_schedule(year)
-    if schedule is None:
-        return False
-    with transaction.atomic():
-        calendar_year, _created = CalendarYear.objects.select_for_update().get_or_create(year=year)
-        existing = {row.date: row for row in CalendarDay.objects.select_for_update().filter(date__year=year)}
-        to_create, to_update = [], []
-        for day, (working, name) in schedule.items():
-            row = existing.pop(day, None)
-            if row is None:
-                to_create.append(CalendarDay(date=day, is_working_day=working, name=name))
-            elif (row.is_working_day, row.name) != (working, name):
-                row.is_working_day, row.name = working, name
-                to_update.append(row)
-        CalendarDay.objects.bulk_create(to_create)
-        CalendarDay.objects.bulk_update(to_update, ["is_working_day", "name"])
-        if existing:
-            CalendarDay.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
-        changed = bool(to_create or to_update or existing)
-        if not calendar_year.is_official or calendar_year.source != SOURCE_CHINESE_CALENDAR:
-            calendar_year.is_official = True
-            calendar_year.source = SOURCE_CHINESE_CALENDAR
-            calendar_year.save(update_fields=["is_official", "source", "updated_at"])
-            changed = True
-        if changed:
-            calendar_year_changed.send(sender=CalendarYear, year=year)
-    return True
-
-
-def calendar_year_mark_official(*, year: int) -> None:
-    """Record that every holiday and make-up working day of ``year`` has been entered by hand.
-
-    Always sends ``calendar_year_changed``, also for a year that already was official: this is how an
-    admin says "I have finished editing the days of this year, recompute the due dates".
-    """
-    with transaction.atomic():
-        calendar_year, _created = CalendarYear.objects.select_for_update().get_or_create(year=year)
-        if not calendar_year.is_official:
-            calendar_year.is_official = True
-            calendar_year.source = calendar_year.source or SOURCE_ADMIN
-            calendar_year.save(update_fields=["is_official", "source", "updated_at"])
-        calendar_year_changed.send(sender=CalendarYear, year=year)
-
-
-def calendar_missing_years(*, years: Iterable[int]) -> list[int]:
-    """Return, sorted, the years among ``years`` without an official schedule (counted Monday to Friday)."""
-    wanted = set(years)
-    official = set(CalendarYear.objects.filter(year__in=wanted, is_official=True).values_list("year", flat=True))
-    return sorted(wanted - official)
-
-
-def _check_date(value: datetime.date) -> datetime.date:
+def check_date(value: datetime.date) -> datetime.date:
     # A datetime is a date too, but it would never match a CalendarDay and its calendar day depends on
     # the time zone: make the caller decide (timezone.localdate).
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
@@ -152,34 +80,35 @@ def _weekdays_through(day: datetime.date) -> int:
 
 
 class WorkingCalendar:
-    """The working days of a stretch of dates, read with one query.
+    """The working days of a stretch of dates, read at once.
 
-    Build it once for the dates a batch of deadlines will touch, then ask it as often as needed.
-    Asking about a date outside the stretch reads the missing dates (one more query) rather than
-    guessing, so answers are always right and a well-sized stretch costs exactly one query.
+    ``read(first, last)`` returns the exceptions to Monday-to-Friday between two dates, as
+    ``(date, is_working_day)`` pairs. Build the calendar once for the dates a batch of deadlines
+    will touch, then ask it as often as needed. Asking about a date outside the stretch reads the
+    missing dates (one more read) rather than guessing, so answers are always right and a
+    well-sized stretch costs exactly one read.
     """
 
-    def __init__(self):
+    def __init__(self, read: Callable[[datetime.date, datetime.date], Iterable[tuple[datetime.date, bool]]]):
+        self._reader = read
         self.first: datetime.date | None = None
         self.last: datetime.date | None = None
         self._exceptions: dict[datetime.date, bool] = {}
         self._sorted: list[datetime.date] = []
 
     @classmethod
-    def for_range(cls, first: datetime.date, last: datetime.date) -> "WorkingCalendar":
+    def for_range(cls, first: datetime.date, last: datetime.date, read) -> "WorkingCalendar":
         """Return a calendar with the days ``first`` through ``last`` read."""
-        first, last = _check_date(first), _check_date(last)
+        first, last = check_date(first), check_date(last)
         if last < first:
             raise ValueError("last must not be before first")
-        calendar = cls()
+        calendar = cls(read)
         calendar._read(first, last)
         calendar.first, calendar.last = first, last
         return calendar
 
     def _read(self, first: datetime.date, last: datetime.date) -> None:
-        official = CalendarYear.objects.filter(is_official=True, year=ExtractYear(OuterRef("date")))
-        rows = CalendarDay.objects.filter(Exists(official), date__range=(first, last))
-        self._exceptions.update(rows.values_list("date", "is_working_day"))
+        self._exceptions.update(self._reader(first, last))
         self._sorted = sorted(self._exceptions)
 
     def _cover(self, first: datetime.date, last: datetime.date) -> None:
@@ -195,14 +124,14 @@ class WorkingCalendar:
             self.last = end
 
     def is_working_day(self, day: datetime.date) -> bool:
-        day = _check_date(day)
+        day = check_date(day)
         if not self.first <= day <= self.last:
             self._cover(day, day)
         return self._exceptions.get(day, day.weekday() < 5)
 
     def add(self, start: datetime.date, days: int) -> datetime.date:
         """Return the ``days``-th working day after ``start`` (``start`` never counts; 0 returns ``start``)."""
-        start = _check_date(start)
+        start = check_date(start)
         if days < 0:
             raise ValueError("days must not be negative")
         day = start
@@ -214,7 +143,7 @@ class WorkingCalendar:
 
     def between(self, start: datetime.date, end: datetime.date) -> int:
         """Return the number of working days after ``start`` up to and including ``end`` (0 if ``end <= start``)."""
-        start, end = _check_date(start), _check_date(end)
+        start, end = check_date(start), check_date(end)
         if end <= start:
             return 0
         if start + ONE_DAY < self.first or end > self.last:
@@ -229,24 +158,6 @@ class WorkingCalendar:
         return count
 
 
-def _span_for(days: int) -> datetime.timedelta:
+def span_for(days: int) -> datetime.timedelta:
     """Return a stretch of calendar days that holds ``days`` working days even across the longest holidays."""
     return datetime.timedelta(days=days * 7 // 5 + days // 20 + 21)
-
-
-def is_working_day(day: datetime.date) -> bool:
-    return WorkingCalendar.for_range(day, day).is_working_day(day)
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Return the ``days``-th working day after ``start`` (``start`` never counts; 0 returns ``start``)."""
-    if days < 0:
-        raise ValueError("days must not be negative")
-    return WorkingCalendar.for_range(start, _check_date(start) + _span_for(days)).add(start, days)
-
-
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Return the number of working days after ``start`` up to and including ``end`` (0 if ``end <= start``)."""
-    if _check_date(end) <= _check_date(start):
-        return 0
-    return WorkingCalendar.for_range(start + ONE_DAY, end).between(start, end)

@@ -21,7 +21,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import workdays
 from approvals.models import (
     Case,
     CaseEvent,
@@ -32,6 +31,7 @@ from approvals.models import (
     Material,
     SupplementRequest,
 )
+from approvals.selectors import calendar as calendar_selectors
 from approvals.services import cases as services
 from demo.accounts import DEMO_PASSWORD
 from departments.models import Department, StaffMembership
@@ -330,7 +330,7 @@ def _act(case: Case, step: tuple, people: dict, departments: dict, staff: dict) 
 
 def working_days_before(day: datetime.date, count: int) -> datetime.date:
     """Return the ``count``-th working day before ``day`` (the inverse of ``add_working_days``)."""
-    calendar = workdays.WorkingCalendar.for_range(day - datetime.timedelta(days=count * 7 // 5 + 21), day)
+    calendar = calendar_selectors.working_calendar(day - datetime.timedelta(days=count * 7 // 5 + 21), day)
     while count:
         day -= datetime.timedelta(days=1)
         if calendar.is_working_day(day):
@@ -364,25 +364,25 @@ class _Clock:
         extensions = list(extensions)
         for event, day in zip(events, dates, strict=True):
             if event.action == "accept":
-                self.due = workdays.add_working_days(day, self.total)
+                self.due = calendar_selectors.add_working_days(day, self.total)
             elif event.action in {"request_supplement", "suspend", "withdraw"} and self.due is not None:
-                self.remaining, self.due = workdays.working_days_between(day, self.due), None
+                self.remaining, self.due = calendar_selectors.working_days_between(day, self.due), None
             elif event.action in {"supplement", "resume"} and self.remaining is not None:
-                self.due, self.remaining = workdays.add_working_days(day, self.remaining), None
+                self.due, self.remaining = calendar_selectors.add_working_days(day, self.remaining), None
             elif event.action == "extend":
                 days = extensions.pop(0)
                 self.total += days
                 if self.due is not None:
-                    self.due = workdays.add_working_days(self.due, days)
+                    self.due = calendar_selectors.add_working_days(self.due, days)
                 else:
                     self.remaining = (self.remaining or 0) + days
             elif event.action == "complete":
                 if self.due is None:
                     self.used = self.total - (self.remaining or 0)
                 elif self.due >= day:
-                    self.used = self.total - workdays.working_days_between(day, self.due)
+                    self.used = self.total - calendar_selectors.working_days_between(day, self.due)
                 else:
-                    self.used = self.total + workdays.working_days_between(self.due, day)
+                    self.used = self.total + calendar_selectors.working_days_between(self.due, day)
                 self.used = max(0, self.used)
         return self
 
@@ -411,7 +411,7 @@ def _age(case: Case, plan: Plan, index: int, today: datetime.date) -> None:
         raise AssertionError(f"{plan.item}: {len(events)} events for {len(plan.steps)} steps")
     dates = [start]
     for _action, gap, *_args in plan.steps:
-        dates.append(min(workdays.add_working_days(dates[-1], gap), latest))
+        dates.append(min(calendar_selectors.add_working_days(dates[-1], gap), latest))
     moments = _moments(dates, index)
     for event, moment in zip(events, moments, strict=True):
         CaseEvent.objects.filter(pk=event.pk).update(created_at=moment)
@@ -451,7 +451,10 @@ def _age(case: Case, plan: Plan, index: int, today: datetime.date) -> None:
     for request in case.co_reviews.order_by("round", "id"):
         position = asked[request.round - 1]
         limit = request.step.limit_days if request.step else 5
-        values = {"requested_at": moments[position], "due_date": workdays.add_working_days(dates[position], limit)}
+        values = {
+            "requested_at": moments[position],
+            "due_date": calendar_selectors.add_working_days(dates[position], limit),
+        }
         if request.answered_at:
             answer = _after(events, position, {"give_opinion"}, actor_department_id=request.department_id)
             values["answered_at"] = moments[answer]

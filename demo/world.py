@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from approvals.workdays import calendar_load_year
+from approvals.services.calendar import calendar_load_year
 from demo import catalogue
 from demo.accounts import seed_users
 from demo.departments import COUNTERPART_REGIONS, seed_departments, seed_regions

@@ -1,7 +1,7 @@
 """Admin for the working-day calendar: load a year from chinese-calendar, or enter it by hand and mark it official.
 
 A year's ``is_official`` flag is changed only by the actions, which call the services in
-``approvals.workdays`` so the case workflow hears about it (``calendar_year_changed``). Editing a day
+``approvals.services.calendar`` so the case workflow hears about it (``calendar_year_changed``). Editing a day
 of a year that is already official sends the signal again.
 """
 
@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals.models import CalendarDay, CalendarYear
-from approvals.workdays import calendar_load_year, calendar_missing_years, calendar_year_mark_official
+from approvals.selectors.calendar import calendar_missing_years
+from approvals.services.calendar import calendar_load_year, calendar_year_mark_official
 
 
 def _years(years) -> str:

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals import uploads, workdays
+from approvals import uploads
 from approvals.codes import supervision_code
 from approvals.models import (
     Case,
@@ -31,6 +31,7 @@ from approvals.models import (
     SupplementRequest,
 )
 from approvals.models.cases import CASE_FILES_DIR, private_storage
+from approvals.selectors import calendar as calendar_selectors
 from approvals.services.licences import licence_issue_for_case
 from approvals.signals import case_event
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, STAFF, TRANSITIONS, Transition
@@ -162,14 +163,14 @@ def _total_limit(case: Case) -> int:
 
 def _stop_clock(case: Case, change: _Change) -> None:
     if case.due_date is not None:
-        case.paused_remaining_days = workdays.working_days_between(today(), case.due_date)
+        case.paused_remaining_days = calendar_selectors.working_days_between(today(), case.due_date)
         case.due_date = None
         change.fields += ["paused_remaining_days", "due_date"]
 
 
 def _restart_clock(case: Case, change: _Change) -> None:
     if case.paused_remaining_days is not None:
-        case.due_date = workdays.add_working_days(today(), case.paused_remaining_days)
+        case.due_date = calendar_selectors.add_working_days(today(), case.paused_remaining_days)
         case.paused_remaining_days = None
         case.is_overdue = False
         change.fields += ["paused_remaining_days", "due_date", "is_overdue"]
@@ -179,8 +180,8 @@ def _working_days_used(case: Case) -> int:
     if case.due_date is None:
         return _total_limit(case) - (case.paused_remaining_days or 0)
     if case.due_date >= today():
-        return _total_limit(case) - workdays.working_days_between(today(), case.due_date)
-    return _total_limit(case) + workdays.working_days_between(case.due_date, today())
+        return _total_limit(case) - calendar_selectors.working_days_between(today(), case.due_date)
+    return _total_limit(case) + calendar_selectors.working_days_between(case.due_date, today())
 
 
 # --- applying ------------------------------------------------------------------------------
@@ -354,7 +355,7 @@ def case_submit(*, case_id: int, actor) -> Case:
         change = _Change(fields=["supervision_code", "submitted_at", "commitment_signed", "missing_due_date"])
         case.commitment_signed = provided.filter(source=CaseMaterial.Source.COMMITMENT).exists()
         if provided.filter(source=CaseMaterial.Source.MISSING).exists():
-            case.missing_due_date = workdays.add_working_days(today(), case.implementation.missing_grace_days)
+            case.missing_due_date = calendar_selectors.add_working_days(today(), case.implementation.missing_grace_days)
         case.supervision_code = _issue_code(case.implementation.region.code)
         case.submitted_at = timezone.now()
         from_state, case.state = case.state, rule.target
@@ -390,7 +391,7 @@ def case_accept(*, case_id: int, actor, comment: str = "") -> Case:
         rule, membership = _check(case, "accept", actor)
         from_state, case.state = case.state, rule.target
         case.accepted_at = timezone.now()
-        case.due_date = workdays.add_working_days(today(), _total_limit(case))
+        case.due_date = calendar_selectors.add_working_days(today(), _total_limit(case))
         case.assigned_to = case.assigned_to or actor
         change = _Change(comment=comment, fields=["accepted_at", "due_date", "assigned_to"])
         change.tell_applicant, change.context = "case.accepted", {"date": case.due_date.isoformat()}
@@ -539,7 +540,7 @@ def _ask(case: Case, actor, membership, departments, *, step=None, question: str
         raise WorkflowError(_("Choose at least one other department to ask."))
     round_ = (case.co_reviews.order_by("-round").values_list("round", flat=True).first() or 0) + 1
     limit = step.limit_days if step else 5
-    due = workdays.add_working_days(today(), limit)
+    due = calendar_selectors.add_working_days(today(), limit)
     for department in departments:
         CoReviewRequest.objects.create(
             case=case,
@@ -648,7 +649,7 @@ def case_extend(*, case_id: int, actor, approve: bool, comment: str = "") -> Cas
             case.extended_days += extension.days
             change.fields.append("extended_days")
             if case.due_date is not None:
-                case.due_date = workdays.add_working_days(case.due_date, extension.days)
+                case.due_date = calendar_selectors.add_working_days(case.due_date, extension.days)
                 case.is_overdue = case.due_date < today()
                 change.fields += ["due_date", "is_overdue"]
             else:
@@ -752,7 +753,7 @@ def case_mark_overdue(*, batch_size: int = 1000) -> dict:
     Warnings go to the assigned clerk (or the department's staff) once per case and day.
     """
     day = today()
-    calendar = workdays.WorkingCalendar.for_range(day, day + datetime.timedelta(days=30))
+    calendar = calendar_selectors.working_calendar(day, day + datetime.timedelta(days=30))
     near = calendar.add(day, 2)
     running = Case.objects.filter(state__in=CLOCK_RUNNING, due_date__isnull=False)
     newly = list(running.filter(due_date__lt=day, is_overdue=False).values_list("pk", flat=True)[:batch_size])
@@ -810,7 +811,7 @@ def case_recompute_due_dates(*, year: int) -> int:
         )
         for case in cases:
             accepted = timezone.localtime(case.accepted_at).date()
-            due = workdays.add_working_days(accepted, _total_limit(case))
+            due = calendar_selectors.add_working_days(accepted, _total_limit(case))
             if due != case.due_date:
                 case.due_date, case.is_overdue = due, due < today()
                 case.save(update_fields=["due_date", "is_overdue", "updated_at"])

@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from approvals import workdays
 from approvals.models import CalendarDay, Case
+from approvals.selectors import calendar as calendar_selectors
 from approvals.selectors import cases as case_selectors
+from approvals.services import calendar as calendar_services
 from approvals.services import cases as services
 from portal.models import Notification
 from tests.approvals.workflow_helpers import World
@@ -18,7 +19,7 @@ D = datetime.date
 
 @pytest.fixture
 def calendar_2026():
-    assert workdays.calendar_load_year(year=2026)
+    assert calendar_services.calendar_load_year(year=2026)
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_an_extension_needs_a_reviewer_and_moves_the_due_date(calendar_2026, on_
     with pytest.raises(services.WorkflowError):
         services.case_extend(case_id=case.pk, actor=world.clerk, approve=True)  # a clerk cannot approve
     case = services.case_extend(case_id=case.pk, actor=world.reviewer, approve=True)
-    assert case.due_date == workdays.add_working_days(due, 3)
+    assert case.due_date == calendar_selectors.add_working_days(due, 3)
     assert case.extended_days == 3
 
 
@@ -90,9 +91,9 @@ def test_an_unknown_year_counts_monday_to_friday_and_is_recomputed_when_entered(
     assert case.due_date == D(2027, 1, 12)  # 2027 not in the package: Monday to Friday
     accepted = timezone.make_aware(datetime.datetime(2026, 12, 15, 10, 0))
     Case.objects.filter(pk=case.pk).update(accepted_at=accepted)  # the moment "today" stood for
-    assert workdays.calendar_missing_years(years=[2027]) == [2027]
+    assert calendar_selectors.calendar_missing_years(years=[2027]) == [2027]
     CalendarDay.objects.create(date=D(2027, 1, 1), is_working_day=False, name="元旦")
-    workdays.calendar_year_mark_official(year=2027)
+    calendar_services.calendar_year_mark_official(year=2027)
     case.refresh_from_db()
     assert case.due_date == D(2027, 1, 13)
 

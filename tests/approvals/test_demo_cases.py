@@ -14,9 +14,9 @@ from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils import timezone
 
-from approvals import workdays
 from approvals.codes import validate_supervision_code
 from approvals.models import Case, CaseMaterial
+from approvals.selectors import calendar as calendar_selectors
 from approvals.workflow import CLOCK_RUNNING
 from demo.cases import seed_cases
 from demo.world import seed_world
@@ -64,7 +64,7 @@ def test_some_open_cases_are_overdue_and_some_near_due(seeded):
     running = Case.objects.filter(state__in=CLOCK_RUNNING, due_date__isnull=False)
     overdue = running.filter(due_date__lt=today)
     assert overdue.exists() and all(case.is_overdue for case in overdue)
-    assert running.filter(due_date__gte=today, due_date__lte=workdays.add_working_days(today, 2)).exists()
+    assert running.filter(due_date__gte=today, due_date__lte=calendar_selectors.add_working_days(today, 2)).exists()
     assert Case.objects.filter(state=S.COMPLETED, is_overdue=True).exists()
     assert not Case.objects.filter(state=S.COMPLETED, working_days_used__isnull=True).exists()
 

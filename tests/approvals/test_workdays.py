@@ -1,9 +1,10 @@
 """Working days: loading the official schedule, counting deadlines on it, and keeping it up to date.
 
-Covers ``approvals.workdays`` (loading a year from chinese-calendar, counting working days across the
-Spring Festival and National Day with their make-up working days, a year the package does not know,
-a year entered by hand, the query budget), the calendar admin and the ``calendar_load`` command.
-The dates asserted were checked against the State Council's notices for 2025 and 2026.
+Covers ``approvals.workdays`` with the calendar's selectors and services: loading a year from
+chinese-calendar, counting working days across the Spring Festival and National Day with their
+make-up working days, a year the package does not know, a year entered by hand, the query
+budget, the calendar admin and the ``calendar_load`` command. The dates asserted were checked
+against the State Council's notices for 2025 and 2026.
 """
 
 import datetime
@@ -22,16 +23,15 @@ from django.utils import timezone
 
 import approvals.admin.calendar  # noqa: F401  (registers the calendar admin, as approvals/admin/__init__.py does)
 from approvals.models import CalendarDay, CalendarYear
-from approvals.workdays import (
-    WorkingCalendar,
+from approvals.selectors.calendar import (
     add_working_days,
-    calendar_load_year,
     calendar_missing_years,
-    calendar_year_changed,
-    calendar_year_mark_official,
     is_working_day,
+    working_calendar,
     working_days_between,
 )
+from approvals.services.calendar import calendar_load_year, calendar_year_mark_official
+from approvals.signals import calendar_year_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_loading_2026_stores_its_weekday_holidays_and_weekend_make_up_days(chang
 def test_every_day_of_2026_agrees_with_chinese_calendar():
     calendar_load_year(year=2026)
 
-    calendar = WorkingCalendar.for_range(d("2026-01-01"), d("2026-12-31"))
+    calendar = working_calendar(d("2026-01-01"), d("2026-12-31"))
     day = d("2026-01-01")
     while day.year == 2026:
         assert calendar.is_working_day(day) is chinese_calendar.is_workday(day), day
@@ -272,7 +272,7 @@ def test_a_working_calendar_answers_many_deadlines_with_one_query():
     starts = [d("2025-09-01") + datetime.timedelta(days=offset) for offset in range(400)]
 
     with CaptureQueriesContext(connection) as queries:
-        calendar = WorkingCalendar.for_range(d("2025-09-01"), d("2027-03-31"))
+        calendar = working_calendar(d("2025-09-01"), d("2027-03-31"))
         due = [calendar.add(start, 20) for start in starts]
         counted = [calendar.between(start, end) for start, end in zip(starts, due, strict=True)]
 
@@ -283,7 +283,7 @@ def test_a_working_calendar_answers_many_deadlines_with_one_query():
 
 @pytest.mark.usefixtures("loaded_2025_2026")
 def test_a_working_calendar_reads_more_days_when_asked_beyond_its_range():
-    calendar = WorkingCalendar.for_range(d("2026-09-01"), d("2026-09-10"))
+    calendar = working_calendar(d("2026-09-01"), d("2026-09-10"))
 
     assert calendar.add(d("2026-09-30"), 4) == d("2026-10-12")
     assert calendar.between(d("2025-09-26"), d("2025-10-13")) == 7

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from approvals import workdays
 from approvals.models import Case
+from approvals.selectors import calendar as calendar_selectors
 from evaluations.models import DailyStat, EvaluationSettings, Inquiry, Rating, Rectification
 from evaluations.services import (
     EvaluationError,
@@ -170,7 +170,7 @@ def test_a_bad_review_opens_a_rectification_and_tells_the_department(client, wor
     response = client.post(reverse("evaluations:rate", args=[case.pk]), rating_data(2), follow=True)
     rectification = Rectification.objects.get(rating__case=case)
     assert rectification.department == world.department and rectification.state == R.OPEN
-    assert rectification.due_date == workdays.add_working_days(timezone.localdate(), 7)
+    assert rectification.due_date == calendar_selectors.add_working_days(timezone.localdate(), 7)
     assert any("rectification has been opened" in text for text in message_texts(response))
     assert reverse("evaluations:rectification_detail", args=[rectification.pk]) in response.content.decode()
     told = Notification.objects.filter(kind="rectification.assigned")
@@ -351,7 +351,7 @@ def test_ask_about_an_implementation_prefilled_from_the_guide(client, world):
         world.implementation, world.department, True,
     )  # fmt: skip
     limit = EvaluationSettings.current().consultation_days
-    assert inquiry.due_date == workdays.add_working_days(timezone.localdate(), limit)
+    assert inquiry.due_date == calendar_selectors.add_working_days(timezone.localdate(), limit)
     assert Notification.objects.filter(kind="consultation.assigned", department=world.department).exists()
 
 

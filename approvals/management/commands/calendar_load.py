@@ -4,7 +4,8 @@ import chinese_calendar
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from approvals.workdays import calendar_load_year, calendar_missing_years
+from approvals.selectors.calendar import calendar_missing_years
+from approvals.services.calendar import calendar_load_year
 
 FIRST_DEFAULT_YEAR = 2020
 
