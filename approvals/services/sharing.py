@@ -41,6 +41,25 @@ def _reading_membership(*, actor, case: Case) -> StaffMembership:
     return membership
 
 
+def _licence_read(licence: Licence) -> tuple[str, int, str]:
+    return SharingLog.What.LICENCE, licence.pk, f"{licence.licence_type.name} {licence.number}"
+
+
+def _material_read(row: CaseMaterial) -> tuple[str, int, str]:
+    return SharingLog.What.MATERIAL, row.pk, f"{row.material.name} ({row.case.supervision_code})"
+
+
+def _log_reads(membership, case: Case, purpose: str, reads: list[tuple[str, int, str]]) -> None:
+    """Write one ``SharingLog`` row per (what, object id, description) read for ``case``."""
+    SharingLog.objects.bulk_create(
+        SharingLog(
+            actor_id=membership.user_id, department=membership.department, subject_id=case.applicant_id,
+            what=what, object_id=object_id, description=description[:200], case=case, purpose=purpose[:200],
+        )
+        for what, object_id, description in reads
+    )  # fmt: skip
+
+
 def shared_licences_for_case(*, actor, case: Case, purpose: str) -> list[Licence]:
     """Return the applicant's licences that the case's materials accept, logging each read."""
     with transaction.atomic():
@@ -53,16 +72,7 @@ def shared_licences_for_case(*, actor, case: Case, purpose: str) -> list[Licence
                 "licence_type", "issuing_department"
             )
         )
-        SharingLog.objects.bulk_create(
-            [
-                SharingLog(
-                    actor=actor, department=membership.department, subject_id=case.applicant_id,
-                    what=SharingLog.What.LICENCE, object_id=licence.pk,
-                    description=f"{licence.licence_type.name} {licence.number}", case=case, purpose=purpose[:200],
-                )
-                for licence in licences
-            ]
-        )  # fmt: skip
+        _log_reads(membership, case, purpose, [_licence_read(licence) for licence in licences])
     return licences
 
 
@@ -78,16 +88,7 @@ def shared_materials_for_case(*, actor, case: Case, purpose: str) -> list[CaseMa
             .select_related("material", "case")
             .order_by("-uploaded_at")
         )
-        SharingLog.objects.bulk_create(
-            [
-                SharingLog(
-                    actor=actor, department=membership.department, subject_id=case.applicant_id,
-                    what=SharingLog.What.MATERIAL, object_id=row.pk,
-                    description=f"{row.material.name} ({row.case.supervision_code})", case=case, purpose=purpose[:200],
-                )
-                for row in rows
-            ]
-        )  # fmt: skip
+        _log_reads(membership, case, purpose, [_material_read(row) for row in rows])
     return rows
 
 
@@ -106,11 +107,7 @@ def shared_material_get(*, actor, case: Case, material_id: int, purpose: str) ->
         )
         if row is None:
             raise SharingRefused(_("This material is not one this case needs."))
-        SharingLog.objects.create(
-            actor=actor, department=membership.department, subject_id=case.applicant_id, what=SharingLog.What.MATERIAL,
-            object_id=row.pk, description=f"{row.material.name} ({row.case.supervision_code})", case=case,
-            purpose=purpose[:200],
-        )  # fmt: skip
+        _log_reads(membership, case, purpose, [_material_read(row)])
     return row
 
 
