@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from exchange import services
+from exchange import selectors, services
 from exchange.models import ApiCallLog, ApiKey, BusinessSystem, IdempotencyRecord
 from portal.admin import ReadOnlyAdmin
 
@@ -52,7 +52,7 @@ class BusinessSystemForm(forms.ModelForm):
 
     def clean_code(self):
         code = self.cleaned_data["code"]
-        if self.instance.pk is None and services.system_code_taken(code=code):
+        if self.instance.pk is None and selectors.system_code_taken(code=code):
             raise forms.ValidationError(_("A system with this code already exists."))
         return code
 

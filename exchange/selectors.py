@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from approvals.models import Case, CaseEvent, CaseMaterial, Licence
 from exchange.keys import key_digest, key_prefix
 from exchange.models import ApiKey, BusinessSystem
+from portal.models import User
 
 # Why a key was not accepted, as the error code the API answers with.
 INVALID_KEY = "invalid_key"
@@ -98,3 +99,16 @@ def licence_list_for_system(*, system: BusinessSystem) -> QuerySet[Licence]:
 
 def licence_get_for_system(*, system: BusinessSystem, licence_id: int) -> Licence | None:
     return licence_list_for_system(system=system).filter(pk=licence_id).first()
+
+
+def service_username(code: str) -> str:
+    """Return the user name of a business system's service account."""
+    return f"system-{code}"
+
+
+def system_code_taken(*, code: str) -> bool:
+    """Return whether ``code`` names a system already, or its service account's name is taken."""
+    return (
+        BusinessSystem.objects.filter(code=code).exists()
+        or User.objects.filter(username=service_username(code)).exists()
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import Implementation, Licence, LicenceType
 from departments.models import Department, StaffMembership
+from exchange import selectors
 from exchange.keys import key_digest, new_key
 from exchange.models import ApiCallLog, ApiKey, BusinessSystem, IdempotencyRecord
 from portal.models import User
@@ -43,24 +44,14 @@ class ExchangeRefused(ExchangeError):
 # --- systems and keys ----------------------------------------------------------------------
 
 
-def _service_username(code: str) -> str:
-    return f"system-{code}"
-
-
-def system_code_taken(*, code: str) -> bool:
-    """Return whether ``code`` names a system already, or its service account's name is taken."""
-    username = _service_username(code)
-    return BusinessSystem.objects.filter(code=code).exists() or User.objects.filter(username=username).exists()
-
-
 def system_register(
     *, name: str, code: str, department: Department, rate_limit: str = "", contact: str = ""
 ) -> BusinessSystem:
     """Register a department's business system with its service account and post in the department."""
     with transaction.atomic():
-        if system_code_taken(code=code):
+        if selectors.system_code_taken(code=code):
             raise ExchangeError(_("A system with this code already exists."), code="duplicate_system")
-        user = User(username=_service_username(code), real_name=name, mobile=None, is_staff=False)
+        user = User(username=selectors.service_username(code), real_name=name, mobile=None, is_staff=False)
         user.set_unusable_password()
         user.save()
         StaffMembership.objects.create(
