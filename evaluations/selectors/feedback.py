@@ -1,9 +1,10 @@
 """Reads of ratings, rectifications and inquiries, scoped to the user who asks."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
+from approvals.models import Case
 from approvals.selectors.cases import Access
-from evaluations.models import Inquiry, Rectification, RectificationEvent
+from evaluations.models import Inquiry, Rating, Rectification, RectificationEvent
 from evaluations.workflow import RECTIFICATION_TRANSITIONS
 
 
@@ -11,6 +12,16 @@ def _visible(access: Access, applicant_field: str) -> Q:
     if access.supervisor:
         return Q()
     return Q(**{applicant_field: access.user_id}) | Q(department_id__in=access.department_ids)
+
+
+def case_get_for_applicant(*, applicant, case_id: int) -> Case | None:
+    """Return the case if ``applicant`` applied for it, with its implementation and department; else None."""
+    return Case.objects.filter(pk=case_id, applicant=applicant).select_related("implementation", "department").first()
+
+
+def rating_get_for_case(*, case: Case) -> Rating | None:
+    """Return the case's rating with its rectification, or None while it is not rated."""
+    return Rating.objects.filter(case=case).select_related("rectification").first()
 
 
 def rectification_get_for_user(*, access: Access, rectification_id: int, full: bool = False) -> Rectification | None:
@@ -32,6 +43,11 @@ def inquiry_get_for_user(*, access: Access, inquiry_id: int) -> Inquiry | None:
         .select_related("department", "implementation", "case")
         .first()
     )
+
+
+def inquiry_list_for_asker(*, asker) -> QuerySet[Inquiry]:
+    """Return ``asker``'s own consultations and complaints, newest first, with what the list shows."""
+    return Inquiry.objects.filter(asker=asker).select_related("department", "implementation", "case")
 
 
 def rectification_steps(*, rectification: Rectification, access: Access) -> list[str]:

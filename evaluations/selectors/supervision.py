@@ -23,8 +23,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import FAQ, Case, CaseEvent, Implementation, Material, Status
-from departments.models import StaffMembership
+from approvals.models import FAQ, Case, CaseEvent, Implementation, Material, SharingLog, Status
+from departments.models import Department, Region, StaffMembership
 from evaluations.models import DailyStat, EvaluationSettings, Inquiry
 
 COUNTERS = DailyStat.COUNTERS
@@ -297,6 +297,19 @@ def performance(*, start: datetime.date, end: datetime.date, department_rows: li
     return Ranking(rows=rows, weights=[(key, str(label), weight) for key, label, weight in weights])
 
 
+# --- the scope of a page: a department, region or item named by its code ------------------
+
+SCOPE_MODELS = {"department": Department, "region": Region, "implementation": Implementation}
+
+
+def scope_get(*, kind: str, code: str) -> Department | Region | Implementation | None:
+    """Return the department, region or item (``kind``, a key of ``SCOPE_MODELS``) with this code, or None.
+
+    Only its key, code and name are read: that is all a breakdown narrows by and shows.
+    """
+    return SCOPE_MODELS[kind].objects.filter(code=code).only("pk", "code", "name").first()
+
+
 # --- the one-code look-up ------------------------------------------------------------------
 
 
@@ -335,3 +348,18 @@ def overdue_rectification_count() -> int:
         is_overdue=True,
         state__in=[Rectification.State.OPEN, Rectification.State.VERIFIED, Rectification.State.CALLED_BACK],
     ).count()
+
+
+# --- the data-sharing log ------------------------------------------------------------------
+
+
+def sharing_log_search(*, query: str = "", limit: int = 100) -> QuerySet[SharingLog]:
+    """Return the newest ``limit`` data-sharing rows, narrowed by case code, department name or description."""
+    rows = SharingLog.objects.select_related("department", "actor", "subject", "case").order_by("-created_at", "-id")
+    if query:
+        rows = rows.filter(
+            Q(case__supervision_code=query.upper())
+            | Q(department__name__contains=query)
+            | Q(description__contains=query)
+        )
+    return rows[:limit]

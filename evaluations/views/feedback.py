@@ -26,8 +26,8 @@ from evaluations.forms import (
     RatingForm,
     RectificationStepForm,
 )
-from evaluations.models import Inquiry, Rating, Rectification, RectificationEvent
-from evaluations.selectors.feedback import inquiry_get_for_user, rectification_get_for_user, rectification_steps
+from evaluations.models import Inquiry, Rectification, RectificationEvent
+from evaluations.selectors import feedback as selectors
 from evaluations.workflow import RECTIFICATION_TRANSITIONS
 from portal import ratelimit
 from portal.params import int_param
@@ -75,10 +75,10 @@ def _actor_label(event: RectificationEvent, rectification: Rectification) -> str
 @login_required
 def rate(request, pk: int):
     """Let the applicant rate a completed case once; show the rating (and its rectification) afterwards."""
-    case = Case.objects.filter(pk=pk, applicant=request.user).select_related("implementation", "department").first()
+    case = selectors.case_get_for_applicant(applicant=request.user, case_id=pk)
     if case is None:
         raise Http404
-    rating = Rating.objects.filter(case=case).select_related("rectification").first()
+    rating = selectors.rating_get_for_case(case=case)
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +115,7 @@ def rate(request, pk: int):
 @login_required
 def rectification_detail(request, pk: int):
     access = access_for(request.user)
-    rectification = rectification_get_for_user(access=access, rectification_id=pk, full=True)
+    rectification = selectors.rectification_get_for_user(access=access, rectification_id=pk, full=True)
     if rectification is None:
         raise Http404
     events = list(rectification.events.all())
@@ -123,7 +123,7 @@ def rectification_detail(request, pk: int):
         event.actor_label = _actor_label(event, rectification)
     steps = [
         {"action": action, "label": STEP_LABELS[action], "form": RectificationStepForm(action=action)}
-        for action in rectification_steps(rectification=rectification, access=access)
+        for action in selectors.rectification_steps(rectification=rectification, access=access)
     ]
     context = {
         "rectification": rectification,
@@ -143,7 +143,7 @@ def rectification_step(request, pk: int, action: str):
     """Take one step (verify, call back, rectify, close, appeal, uphold, reject) and go back to the page."""
     if action not in RECTIFICATION_TRANSITIONS:
         raise Http404
-    if rectification_get_for_user(access=access_for(request.user), rectification_id=pk) is None:
+    if selectors.rectification_get_for_user(access=access_for(request.user), rectification_id=pk) is None:
         raise Http404
     form = RectificationStepForm(request.POST, action=action)
     if not form.is_valid():
@@ -164,7 +164,7 @@ def rectification_step(request, pk: int, action: str):
 @require_POST
 def rectification_rate_fix(request, pk: int):
     """The applicant rates how the bad review was put right (once)."""
-    if rectification_get_for_user(access=access_for(request.user), rectification_id=pk) is None:
+    if selectors.rectification_get_for_user(access=access_for(request.user), rectification_id=pk) is None:
         raise Http404
     form = FixRatingForm(request.POST, prefix="fix")
     if not form.is_valid():
@@ -246,7 +246,7 @@ def _inquiry_step(request, *, inquiry: Inquiry, step: str, form) -> None:
 def inquiry_detail(request, pk: int):
     """Show a consultation or complaint; the department answers it here, supervision follows complaints up."""
     access = access_for(request.user)
-    inquiry = inquiry_get_for_user(access=access, inquiry_id=pk)
+    inquiry = selectors.inquiry_get_for_user(access=access, inquiry_id=pk)
     if inquiry is None:
         raise Http404
     can_answer = inquiry.department_id in access.departments and inquiry.state == Inquiry.State.OPEN
@@ -282,6 +282,5 @@ def inquiry_detail(request, pk: int):
 @login_required
 def inquiry_list(request):
     """List the user's own consultations and complaints, newest first, with state and answer-by date."""
-    inquiries = Inquiry.objects.filter(asker=request.user).select_related("department", "implementation", "case")
-    page = Paginator(inquiries, 20).get_page(request.GET.get("page"))
+    page = Paginator(selectors.inquiry_list_for_asker(asker=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "evaluations/inquiry_list.html", {"page": page})

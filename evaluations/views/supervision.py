@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,9 +21,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from approvals.models import Implementation, SharingLog
+from approvals.models import Implementation
 from departments.decorators import membership_required
-from departments.models import Department, Region
 from evaluations.selectors import supervision as selectors
 from portal.cache import cache_page_for_anonymous
 
@@ -130,10 +128,10 @@ def quick_periods(current: Period, **keep) -> list[tuple[str, str, bool]]:
 def _scope(request) -> dict:
     """Return the department, region and item named by code in the query string (404 for an unknown code)."""
     scope = {}
-    for key, model in (("department", Department), ("region", Region), ("implementation", Implementation)):
+    for key in selectors.SCOPE_MODELS:
         code = request.GET.get(key, "").strip()[:40]
         if code:
-            found = model.objects.filter(code=code).only("pk", "code", "name").first()
+            found = selectors.scope_get(kind=key, code=code)
             if found is None:
                 raise Http404
             scope[key] = found
@@ -389,7 +387,7 @@ def disclosure(request):
     implementation_rows = []
     code = request.GET.get("department", "").strip()[:40]
     if code:
-        department = Department.objects.filter(code=code).only("pk", "code", "name").first()
+        department = selectors.scope_get(kind="department", code=code)
         if department is None:
             raise Http404
         implementation_rows = _implementation_rows(
@@ -425,11 +423,5 @@ def disclosure(request):
 def sharing_log(request):
     """Let supervisors search the data-sharing log by case code, department or description."""
     query = request.GET.get("q", "").strip()[:50]
-    rows = SharingLog.objects.select_related("department", "actor", "subject", "case").order_by("-created_at", "-id")
-    if query:
-        rows = rows.filter(
-            Q(case__supervision_code=query.upper())
-            | Q(department__name__contains=query)
-            | Q(description__contains=query)
-        )
-    return render(request, "evaluations/sharing_log.html", {"rows": rows[:100], "query": query})
+    rows = selectors.sharing_log_search(query=query, limit=100)
+    return render(request, "evaluations/sharing_log.html", {"rows": rows, "query": query})
