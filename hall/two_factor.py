@@ -10,6 +10,10 @@ Enrolment also gives ten recovery codes (django-otp static tokens) for a lost ph
 are shown once, in the response that confirms the device, and never again; each opens the
 two-factor step once; making new ones on the account page invalidates the old ones. Every
 step is audited.
+
+This module holds the middleware, the forms and the pages; the devices are read through
+``hall.selectors`` and every write (a code checked, the enrolment confirmed, recovery codes
+made or used) is a service of ``hall.services``.
 """
 
 import segno
@@ -17,7 +21,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -26,11 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from departments.models import StaffMembership
-from portal import audit
+from departments import access
+from hall import selectors, services
 from portal.params import safe_next
 
 NEXT_SESSION_KEY = "portal.2fa_next"
@@ -43,53 +45,17 @@ def needs_second_factor(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return StaffMembership.objects.filter(user=user, is_active=True).exists()
+    return access.holds_any_post(user)
 
 
 def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
-def verify(*, user, device_id: int, code: str) -> bool:
-    """Check ``code`` against the device with its row locked: a code passes once."""
-    code = (code or "").strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
-        return False
-    with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user).first()
-        return bool(device and device.verify_token(code))
-
-
-RECOVERY_CODE_COUNT = 10
-
-
-def recovery_codes_create(*, user, reason: str) -> list[str]:
-    """Give ``user`` a fresh set of recovery codes, invalidating any earlier set, and return them.
-
-    The codes are returned for the one page that shows them; they are not kept anywhere the
-    portal shows them again.
-    """
-    with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-        audit.record("2fa_recovery_codes_created", actor=user, obj=device, detail=reason)
-    return codes
+    """Return ``user``'s enrolled authenticator device, or None (for the middleware and the account page)."""
+    return selectors.totp_device_get(user=user)
 
 
 def recovery_codes_left(user) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-
-
-def verify_recovery_code(*, user, code: str) -> StaticDevice | None:
-    """Use up one recovery code of ``user``: return its device if the code was valid and unused."""
-    code = "".join((code or "").split()).replace("-", "").lower()
-    if not code.isalnum() or len(code) > 16:
-        return None
-    with transaction.atomic():
-        device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-        return device if device is not None and device.verify_token(code) else None
+    """Return how many unused recovery codes ``user`` has (for the account page)."""
+    return selectors.recovery_code_count(user=user)
 
 
 class CodeForm(forms.Form):
@@ -143,18 +109,17 @@ def _next(request) -> str:
 @login_required
 def two_factor_verify(request):
     """The second step of log-in: the current code of the enrolled device, or one recovery code."""
-    device = confirmed_device(request.user)
+    device = selectors.totp_device_get(user=request.user)
     if device is None:
         return redirect("portal:two_factor_setup")
     recovery = request.method == "POST" and "recovery_code" in request.POST
     form = CodeForm(request.POST if request.method == "POST" and not recovery else None)
     recovery_form = RecoveryCodeForm(request.POST if recovery else None)
     if recovery and recovery_form.is_valid():
-        static = verify_recovery_code(user=request.user, code=recovery_form.cleaned_data["recovery_code"])
-        if static is not None:
+        used = services.recovery_code_use(user=request.user, code=recovery_form.cleaned_data["recovery_code"])
+        if used is not None:
+            static, left = used
             otp_login(request, static)
-            left = recovery_codes_left(request.user)
-            audit.record("login_2fa_recovery", actor=request.user, obj=static, detail=f"{left} codes left")
             messages.warning(
                 request,
                 ngettext(
@@ -165,15 +130,12 @@ def two_factor_verify(request):
                 % {"count": left},
             )
             return redirect(_next(request))
-        audit.record("login_2fa_failed", actor=request.user, result="failed", detail="recovery code")
         recovery_form.add_error("recovery_code", _("The recovery code is wrong or was already used."))
     elif request.method == "POST" and not recovery and form.is_valid():
-        if verify(user=request.user, device_id=device.pk, code=form.cleaned_data["code"]):
-            device.refresh_from_db()
-            otp_login(request, device)
-            audit.record("login_2fa", actor=request.user)
+        verified = services.totp_log_in(user=request.user, device_id=device.pk, code=form.cleaned_data["code"])
+        if verified is not None:
+            otp_login(request, verified)
             return redirect(_next(request))
-        audit.record("login_2fa_failed", actor=request.user, result="failed")
         form.add_error("code", _("The code is wrong or was already used. Wait for the next code and try again."))
     context = {"form": form, "recovery_form": recovery_form, "recovery_open": recovery}
     return render(request, "portal/two_factor_verify.html", context)
@@ -182,29 +144,25 @@ def two_factor_verify(request):
 @login_required
 def two_factor_setup(request):
     """Enrol an authenticator app: scan the QR code (or type the secret), then confirm with a code."""
-    if confirmed_device(request.user):
+    if selectors.totp_device_get(user=request.user):
         return redirect("portal:two_factor_verify")
     # Showing the page writes nothing: the secret waits in the session until the first code is
     # posted, and only then becomes a device row (which carries the throttle of failed codes).
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = selectors.totp_device_get(user=request.user, confirmed=False)
     if device is None:
         key = request.session.get(PENDING_KEY_SESSION_KEY) or default_key()
         request.session[PENDING_KEY_SESSION_KEY] = key
         device = TOTPDevice(user=request.user, confirmed=False, name=_("Authenticator app"), key=key)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.pk is None:
-            device, _created = TOTPDevice.objects.get_or_create(
-                user=request.user, confirmed=False, defaults={"name": device.name, "key": device.key}
-            )
-        if verify(user=request.user, device_id=device.pk, code=form.cleaned_data["code"]):
+        enrolled = services.totp_device_confirm(
+            user=request.user, key=device.key, name=device.name, code=form.cleaned_data["code"]
+        )
+        if enrolled is not None:
+            device, codes = enrolled
             request.session.pop(PENDING_KEY_SESSION_KEY, None)
-            TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-            device.refresh_from_db()
             otp_login(request, device)
-            audit.record("2fa_enrolled", actor=request.user, obj=device)
             messages.success(request, _("Two-factor log-in is set up. You will be asked for a code at each log-in."))
-            codes = recovery_codes_create(user=request.user, reason="enrolment")
             return _recovery_codes_page(request, codes=codes, next_url=_next(request))
         form.add_error("code", _("The code is wrong. Check the time on your phone and try the next code."))
     qr = segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, svgclass="totp-qr", lineclass=None)
@@ -229,13 +187,14 @@ def _recovery_codes_page(request, *, codes: list[str], next_url: str):
 @never_cache
 def two_factor_recovery_codes(request):
     """Make a new set of recovery codes from the account page; the old ones stop working at once."""
-    if confirmed_device(request.user) is None:
+    if selectors.totp_device_get(user=request.user) is None:
         return redirect("portal:two_factor_setup")
     if not request.user.is_verified():
         # New codes are a second factor: only a session that gave one may make them.
         request.session[NEXT_SESSION_KEY] = reverse("portal:profile")
         return redirect("portal:two_factor_verify")
     if request.method == "POST":
-        codes = recovery_codes_create(user=request.user, reason="regenerated")
+        codes = services.recovery_codes_create(user=request.user, reason="regenerated")
         return _recovery_codes_page(request, codes=codes, next_url=reverse("portal:profile"))
-    return render(request, "portal/two_factor_recovery_codes.html", {"left": recovery_codes_left(request.user)})
+    left = selectors.recovery_code_count(user=request.user)
+    return render(request, "portal/two_factor_recovery_codes.html", {"left": left})
