@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals import workdays
 from approvals.models import Case
-from departments.models import Department, StaffMembership
+from approvals.selectors import calendar as calendar_selectors
+from departments import access
+from departments.models import Department
 from evaluations import rollups
 from evaluations.models import EvaluationSettings, Inquiry, Rating, Rectification, RectificationEvent
 from evaluations.workflow import RECTIFICATION_TRANSITIONS
@@ -81,7 +82,9 @@ def _open_rectification(rating: Rating) -> Rectification:
 
     days = EvaluationSettings.current().rectification_days
     rectification = Rectification.objects.create(
-        rating=rating, department=rating.department, due_date=workdays.add_working_days(timezone.localdate(), days)
+        rating=rating,
+        department=rating.department,
+        due_date=calendar_selectors.add_working_days(timezone.localdate(), days),
     )
     notify(
         "rectification.assigned",
@@ -120,13 +123,6 @@ def ratings_remind(*, after_days: int = 3) -> int:
 R = Rectification.State
 
 
-def _is_supervisor(user) -> bool:
-    return (
-        user.is_superuser
-        or StaffMembership.objects.filter(user=user, role=StaffMembership.Role.SUPERVISOR, is_active=True).exists()
-    )
-
-
 def rectification_step(*, rectification_id: int, actor, action: str, note: str = "") -> Rectification:
     """Move a rectification one step: verify, call back, rectify, close; appeal and its decision."""
     if action not in RECTIFICATION_TRANSITIONS:
@@ -144,16 +140,9 @@ def rectification_step(*, rectification_id: int, actor, action: str, note: str =
                 _("This step is not possible now: the rectification is “%(state)s”.")
                 % {"state": rectification.get_state_display()}
             )
-        if (
-            who == "department"
-            and not StaffMembership.objects.filter(
-                user=actor, department_id=rectification.department_id, is_active=True
-            )
-            .exclude(role=StaffMembership.Role.SUPERVISOR)
-            .exists()
-        ):
+        if who == "department" and not access.may_act(actor, rectification.department_id):
             raise EvaluationError(_("Only staff of the department concerned can do this."))
-        if who == "supervisor" and not _is_supervisor(actor):
+        if who == "supervisor" and not access.is_supervisor(actor):
             raise EvaluationError(_("Only a supervisor decides an appeal."))
         from_state, rectification.state = rectification.state, target
         fields = ["state"]
@@ -220,7 +209,7 @@ def inquiry_create(
         inquiry = Inquiry.objects.create(
             kind=kind, asker=asker, department=department, implementation=implementation,
             case=case, subject=subject.strip()[:100], question=question.strip()[:2000], allow_publish=allow_publish,
-            due_date=workdays.add_working_days(timezone.localdate(), days),
+            due_date=calendar_selectors.add_working_days(timezone.localdate(), days),
         )  # fmt: skip
         rollups.on_inquiry(inquiry)
         notify(
@@ -242,11 +231,7 @@ def inquiry_answer(*, inquiry_id: int, actor, answer: str) -> Inquiry:
         raise EvaluationError(_("Write the answer."))
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update().get(pk=inquiry_id)
-        if (
-            not StaffMembership.objects.filter(user=actor, department_id=inquiry.department_id, is_active=True)
-            .exclude(role=StaffMembership.Role.SUPERVISOR)
-            .exists()
-        ):
+        if not access.may_act(actor, inquiry.department_id):
             raise EvaluationError(_("Only staff of the department asked can answer."))
         if inquiry.state != Inquiry.State.OPEN:
             raise EvaluationError(_("This has already been answered."))
@@ -268,7 +253,7 @@ def inquiry_follow_up(*, inquiry_id: int, actor, note: str, close: bool = False)
     note = (note or "").strip()
     if not note:
         raise EvaluationError(_("Write the follow-up."))
-    if not _is_supervisor(actor):
+    if not access.is_supervisor(actor):
         raise EvaluationError(_("Only a supervisor follows up complaints."))
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update().get(pk=inquiry_id)
@@ -306,11 +291,7 @@ def supervision_digest_send(*, day: datetime.date | None = None) -> int:
     }
     from django.urls import reverse
 
-    from portal.models import User
-
-    supervisors = User.objects.filter(
-        memberships__role=StaffMembership.Role.SUPERVISOR, memberships__is_active=True, is_active=True
-    ).distinct()
+    supervisors = access.supervisors()
     count = 0
     with transaction.atomic():
         for supervisor in supervisors:

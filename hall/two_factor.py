@@ -17,7 +17,6 @@ made or used) is a service of ``hall.services``.
 """
 
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,13 +25,13 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from departments import access
-from hall import selectors, services
+from hall import forms, selectors, services
 from portal.params import safe_next
 
 NEXT_SESSION_KEY = "portal.2fa_next"
@@ -46,33 +45,6 @@ def needs_second_factor(user) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     return access.holds_any_post(user)
-
-
-def confirmed_device(user) -> TOTPDevice | None:
-    """Return ``user``'s enrolled authenticator device, or None (for the middleware and the account page)."""
-    return selectors.totp_device_get(user=user)
-
-
-def recovery_codes_left(user) -> int:
-    """Return how many unused recovery codes ``user`` has (for the account page)."""
-    return selectors.recovery_code_count(user=user)
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("6-digit code from your authenticator app"),
-        min_length=6,
-        max_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}),
-    )
-
-
-class RecoveryCodeForm(forms.Form):
-    recovery_code = forms.CharField(
-        label=gettext_lazy("Recovery code"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
-    )
 
 
 class TwoFactorMiddleware:
@@ -97,7 +69,9 @@ class TwoFactorMiddleware:
             if request.path not in allowed and not request.path.startswith("/language/"):
                 if request.method == "GET":
                     request.session[NEXT_SESSION_KEY] = request.get_full_path()
-                target = "portal:two_factor_verify" if confirmed_device(user) else "portal:two_factor_setup"
+                target = (
+                    "portal:two_factor_verify" if selectors.totp_device_get(user=user) else "portal:two_factor_setup"
+                )
                 return redirect(target)
         return self.get_response(request)
 
@@ -113,8 +87,8 @@ def two_factor_verify(request):
     if device is None:
         return redirect("portal:two_factor_setup")
     recovery = request.method == "POST" and "recovery_code" in request.POST
-    form = CodeForm(request.POST if request.method == "POST" and not recovery else None)
-    recovery_form = RecoveryCodeForm(request.POST if recovery else None)
+    form = forms.CodeForm(request.POST if request.method == "POST" and not recovery else None)
+    recovery_form = forms.RecoveryCodeForm(request.POST if recovery else None)
     if recovery and recovery_form.is_valid():
         used = services.recovery_code_use(user=request.user, code=recovery_form.cleaned_data["recovery_code"])
         if used is not None:
@@ -153,7 +127,7 @@ def two_factor_setup(request):
         key = request.session.get(PENDING_KEY_SESSION_KEY) or default_key()
         request.session[PENDING_KEY_SESSION_KEY] = key
         device = TOTPDevice(user=request.user, confirmed=False, name=_("Authenticator app"), key=key)
-    form = CodeForm(request.POST or None)
+    form = forms.CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         enrolled = services.totp_device_confirm(
             user=request.user, key=device.key, name=device.name, code=form.cleaned_data["code"]

@@ -23,7 +23,7 @@ from approvals.selectors import sharing as sharing_selectors
 from approvals.signals import CATALOGUE_CACHE
 from departments import access
 from departments import selectors as department_selectors
-from hall import selectors, two_factor
+from hall import selectors
 from hall import services as hall_services
 from hall.forms import (
     EmailForm,
@@ -273,7 +273,7 @@ def profile(request):
         "password_form": password_form,
         # Staff who log in with two factors see how many recovery codes they have left.
         "recovery_codes_left": (
-            two_factor.recovery_codes_left(request.user) if two_factor.confirmed_device(request.user) else None
+            selectors.recovery_code_count(user=request.user) if selectors.totp_device_get(user=request.user) else None
         ),
     }
     return render(request, "portal/account_profile.html", context)
