@@ -15,19 +15,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from approvals.forms.licences import RevokeForm, VerifyForm
-from approvals.models import Case, CaseMaterial, Licence
+from approvals.models import Licence
 from approvals.selectors import cases
-from approvals.selectors.licences import licence_get_for_user
+from approvals.selectors import licences as selectors
 from approvals.services import licences as services
+from departments.access import DECIDING_ROLES
 from departments.decorators import membership_required
-from departments.models import StaffMembership
 from portal import ratelimit
 
 WALLET_PAGE_SIZE = 50
 STAFF_PAGE_SIZE = 25
 VERIFY_LIMIT = 30
 VERIFY_WINDOW_SECONDS = 600
-REVOKING_ROLES = frozenset({StaffMembership.Role.REVIEWER, StaffMembership.Role.DEPARTMENT_ADMIN})
 
 # Labels of the keys ``licence_issue_for_case`` copies from the application into ``Licence.data``.
 DATA_LABELS = {
@@ -81,20 +80,14 @@ def _page(request, queryset, size: int):
 @login_required
 def wallet_licences(request):
     """List the user's licences with their status (the same few queries whatever their number)."""
-    licences = Licence.objects.filter(holder=request.user).select_related("licence_type", "issuing_department")
+    licences = selectors.licence_list_for_holder(user=request.user)
     return render(request, "approvals/wallet_licences.html", {"page": _page(request, licences, WALLET_PAGE_SIZE)})
 
 
 @login_required
 def wallet_materials(request):
     """List the files the user uploaded to earlier cases, newest first, with the case each came from."""
-    rows = (
-        CaseMaterial.objects.filter(case__applicant=request.user, source=CaseMaterial.Source.UPLOAD, replaced=False)
-        .exclude(file="")
-        .exclude(case__state=Case.State.DRAFT)
-        .select_related("material", "case__implementation")
-        .order_by("-uploaded_at", "-pk")
-    )
+    rows = cases.case_material_list_for_applicant(user=request.user)
     return render(request, "approvals/wallet_materials.html", {"page": _page(request, rows, WALLET_PAGE_SIZE)})
 
 
@@ -104,7 +97,7 @@ def wallet_materials(request):
 @login_required
 def licence_detail(request, pk: int):
     """Show the printable licence to its holder, the issuing department's staff and supervisors."""
-    licence = licence_get_for_user(user=request.user, licence_id=pk)
+    licence = selectors.licence_get_for_user(user=request.user, licence_id=pk)
     if licence is None:
         raise Http404
     verify_url = licence_verify_url(request, licence)
@@ -153,17 +146,10 @@ def staff_licences(request):
     """List the licences the user's departments issued, newest first, searchable by number, with revoke forms."""
     access = cases.access_for(request.user)
     query = (request.GET.get("q") or "").strip()[:50]
-    licences = (
-        Licence.objects.filter(issuing_department_id__in=access.department_ids)
-        .select_related("licence_type", "issuing_department")
-        .order_by("-issued_on", "-pk")
-    )
-    if query:
-        licences = licences.filter(number__icontains=query)
-    page = _page(request, licences, STAFF_PAGE_SIZE)
+    page = _page(request, selectors.licence_list_for_staff(access=access, query=query), STAFF_PAGE_SIZE)
     back = request.GET.urlencode()
     for licence in page:
-        may_revoke = bool(access.departments.get(licence.issuing_department_id, frozenset()) & REVOKING_ROLES)
+        may_revoke = bool(access.departments.get(licence.issuing_department_id, frozenset()) & DECIDING_ROLES)
         licence.revoke_form = (
             RevokeForm(initial={"back": back}, auto_id=f"revoke-{licence.pk}-%s")
             if may_revoke and not licence.revoked_at
@@ -184,7 +170,7 @@ def staff_licences(request):
 def licence_revoke(request, pk: int):
     """Revoke a licence of one of the user's departments; the service checks the role and the reason."""
     access = cases.access_for(request.user)
-    if not Licence.objects.filter(pk=pk, issuing_department_id__in=access.department_ids).exists():
+    if not selectors.licence_exists_for_staff(access=access, licence_id=pk):
         raise Http404
     form = RevokeForm(request.POST)
     if not form.is_valid():
