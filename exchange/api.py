@@ -25,7 +25,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import uploads
+from approvals.forms.cases import CASE_ACTIONS
 from approvals.selectors import cases as case_selectors
+from approvals.selectors import catalogue
 from approvals.services import cases as case_services
 from approvals.services import sharing
 from exchange import selectors, serializers, services
@@ -292,46 +294,40 @@ class TransitionView(ExchangeView):
 
     def act(self, request, pk: int) -> Response:
         case = self.get_case(pk)
-        context = {"materials": list(case.implementation.materials.all())}
+        context = {"materials": catalogue.material_list(implementation_id=case.implementation_id)}
         data = self.validated(self.input_serializer, request.data, **context)
-        ACTIONS[self.action].call(case_id=case.pk, actor=request.user, data=data)
+        CASE_ACTIONS[self.action].call(case_id=case.pk, actor=request.user, data=data)
         return Response(self.case_body(self.get_case(pk)))
 
 
 class Action:
-    """One workflow action the API exposes: its body, the service it calls, its description in the schema."""
+    """One workflow action the API exposes: its body and its description in the schema.
 
-    def __init__(self, name: str, serializer, call: Callable, summary: str, description: str):
-        self.name, self.serializer, self.call = name, serializer, call
+    The service it calls, and which fields of the body it takes, come from ``CASE_ACTIONS``,
+    the table the clerk's desk uses too.
+    """
+
+    def __init__(self, name: str, serializer, summary: str, description: str):
+        self.name, self.serializer = name, serializer
         self.summary, self.description = summary, description
 
 
-S = case_services
 ACTIONS = {
     a.name: a
     for a in [
-        Action("accept", serializers.CommentInputSerializer,
-               lambda case_id, actor, data: S.case_accept(case_id=case_id, actor=actor, comment=data["comment"]),
-               "Accept", "Accept (受理): the clock starts; the due date is the committed limit in working days."),
-        Action("refuse", serializers.ReasonInputSerializer,
-               lambda case_id, actor, data: S.case_refuse(case_id=case_id, actor=actor, reason=data["reason"]),
-               "Refuse", "Refuse at acceptance (不予受理) with the legal reason."),
-        Action("request_supplement", serializers.SupplementInputSerializer,
-               lambda case_id, actor, data: S.case_request_supplement(
-                   case_id=case_id, actor=actor, items=data["items"], comment=data["comment"]),
-               "Request a supplement", "Ask for every missing or faulty material at once; the clock stops if it ran."),
-        Action("start_review", serializers.CommentInputSerializer,
-               lambda case_id, actor, data: S.case_start_review(case_id=case_id, actor=actor, comment=data["comment"]),
-               "Start review", "Start the review of an accepted case."),
-        Action("approve", serializers.CommentInputSerializer,
-               lambda case_id, actor, data: S.case_approve(case_id=case_id, actor=actor, comment=data["comment"]),
-               "Approve", "Approve (准予许可) once every configured review step is done."),
-        Action("deny", serializers.ReasonInputSerializer,
-               lambda case_id, actor, data: S.case_deny(case_id=case_id, actor=actor, reason=data["reason"]),
-               "Deny", "Deny (不予许可) with the legal reason."),
-        Action("complete", serializers.CommentInputSerializer,
-               lambda case_id, actor, data: S.case_complete(case_id=case_id, actor=actor, comment=data["comment"]),
-               "Complete", "Complete (办结): the clock stops; an approved case's licence is issued."),
+        Action("accept", serializers.CommentInputSerializer, "Accept",
+               "Accept (受理): the clock starts; the due date is the committed limit in working days."),
+        Action("refuse", serializers.ReasonInputSerializer, "Refuse",
+               "Refuse at acceptance (不予受理) with the legal reason."),
+        Action("request_supplement", serializers.SupplementInputSerializer, "Request a supplement",
+               "Ask for every missing or faulty material at once; the clock stops if it ran."),
+        Action("start_review", serializers.CommentInputSerializer, "Start review",
+               "Start the review of an accepted case."),
+        Action("approve", serializers.CommentInputSerializer, "Approve",
+               "Approve (准予许可) once every configured review step is done."),
+        Action("deny", serializers.ReasonInputSerializer, "Deny", "Deny (不予许可) with the legal reason."),
+        Action("complete", serializers.CommentInputSerializer, "Complete",
+               "Complete (办结): the clock stops; an approved case's licence is issued."),
     ]
 }  # fmt: skip
 

@@ -1,6 +1,12 @@
-"""Forms of cases: the application form built from admin-defined fields, and the desk's forms."""
+"""Forms of cases: the application form built from admin-defined fields, and the desk's forms.
+
+``CASE_ACTIONS`` is the one table of the actions taken on a case page: for each, the service it
+calls, which of its validated input the service takes, and the desk's form. The desk, the
+exchange API and the tests all take actions through it.
+"""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
@@ -9,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import uploads
 from approvals.models import Case, CoReviewRequest, FormField, Material
+from approvals.services import cases as services
 from departments.models import Department
 from portal.params import int_param
 from portal.validators import MOBILE_RE, normalize_id_number, normalize_mobile, validate_id_number
@@ -147,31 +154,39 @@ class ApplicationForm(forms.Form):
         return missing
 
 
-class ReasonForm(forms.Form):
+class ActionForm(forms.Form):
+    """The desk's form of one case action: every one is built from the case and the materials of its item."""
+
+    def __init__(self, *args, case: Case, materials: list[Material], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case, self.material_list = case, materials
+
+
+class ReasonForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class CommentForm(forms.Form):
+class CommentForm(ActionForm):
     comment = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
 
-class TransferForm(forms.Form):
+class TransferForm(ActionForm):
     to_department = forms.ModelChoiceField(label=_("Competent department"), queryset=Department.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
-    def __init__(self, *args, exclude: int, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
         self.fields["to_department"].queryset = (
             Department.objects.filter(is_active=True)
-            .exclude(pk=exclude)
+            .exclude(pk=case.department_id)
             .select_related("region")
             .order_by("region__code", "name")
         )
 
 
-class CoReviewForm(forms.Form):
+class CoReviewForm(ActionForm):
     departments = forms.ModelMultipleChoiceField(
         label=_("Departments to ask"),
         queryset=Department.objects.none(),
@@ -179,24 +194,27 @@ class CoReviewForm(forms.Form):
     )
     question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
-    def __init__(self, *args, exclude: int, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
         self.fields["departments"].queryset = (
-            Department.objects.filter(is_active=True).exclude(pk=exclude).order_by("region__code", "name")
+            Department.objects.filter(is_active=True).exclude(pk=case.department_id).order_by("region__code", "name")
         )
 
+    def clean_departments(self) -> list[Department]:
+        return list(self.cleaned_data["departments"])
 
-class OpinionForm(forms.Form):
+
+class OpinionForm(ActionForm):
     opinion = forms.ChoiceField(label=_("Opinion"), choices=CoReviewRequest.Opinion.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(ActionForm):
     days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=60)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
-class ExtendDecisionForm(forms.Form):
+class ExtendDecisionForm(ActionForm):
     approve = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("1", _("Grant the extension")), ("0", _("Decline the extension"))],
@@ -206,8 +224,11 @@ class ExtendDecisionForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False)
 
 
-class SupplementRequestForm(forms.Form):
-    """Tick every missing or faulty material and say why; extra lines for anything else."""
+class SupplementRequestForm(ActionForm):
+    """Tick every missing or faulty material and say why; extra lines for anything else.
+
+    The cleaned data's ``items`` are the requested items, as the service and the API take them.
+    """
 
     comment = forms.CharField(
         label=_("Note to the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -217,8 +238,7 @@ class SupplementRequestForm(forms.Form):
     )
 
     def __init__(self, *args, materials: list[Material], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.material_list = materials
+        super().__init__(*args, materials=materials, **kwargs)
         for material in materials:
             self.fields[f"pick_{material.pk}"] = forms.BooleanField(label=material.name, required=False)
             self.fields[f"why_{material.pk}"] = forms.CharField(
@@ -238,9 +258,75 @@ class SupplementRequestForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.items():
+        cleaned["items"] = self.items()
+        if not cleaned["items"]:
             raise ValidationError(_("Tick or write at least one material."))
         return cleaned
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One action on a case as the desk and the API take it: the service, its input, the desk's form.
+
+    ``arguments`` names the keys of the validated input (a desk form's cleaned data or an API
+    body) that the service takes as keyword arguments, besides the case and the actor.
+    """
+
+    name: str
+    service: Callable[..., object]
+    arguments: tuple[str, ...]
+    form: type[ActionForm]
+    prefix: str  # the desk form's fields are named ``<prefix>-<field>``
+
+    def desk_form(self, *, case: Case, materials: list[Material], data=None) -> ActionForm:
+        """Return the desk's form of this action for ``case``, bound to ``data`` when given."""
+        return self.form(data, prefix=self.prefix, case=case, materials=materials)
+
+    def call(self, *, case_id: int, actor, data: dict):
+        """Take the action on the case with the validated input ``data``."""
+        return self.service(case_id=case_id, actor=actor, **{key: data[key] for key in self.arguments})
+
+
+#: Every action a case page offers a form for, by name: the desk, the API and the tests take them from here.
+#: ``submit`` and ``supplement`` have pages of their own (the application form, the applicant's upload).
+CASE_ACTIONS: dict[str, CaseAction] = {
+    a.name: a
+    for a in [
+        CaseAction("withdraw", services.case_withdraw, ("comment",), CommentForm, "withdraw"),
+        CaseAction("accept", services.case_accept, ("comment",), CommentForm, "accept"),
+        CaseAction("refuse", services.case_refuse, ("reason",), ReasonForm, "refuse"),
+        CaseAction("request_supplement", services.case_request_supplement, ("items", "comment"),
+                   SupplementRequestForm, "sup"),
+        CaseAction("transfer", services.case_transfer, ("to_department", "reason"), TransferForm, "transfer"),
+        CaseAction("start_review", services.case_start_review, ("comment",), CommentForm, "start_review"),
+        CaseAction("pass_step", services.case_pass_step, ("comment",), CommentForm, "pass_step"),
+        CaseAction("request_co_review", services.case_request_co_review, ("departments", "question"),
+                   CoReviewForm, "co"),
+        CaseAction("give_opinion", services.case_give_opinion, ("opinion", "comment"), OpinionForm, "opinion"),
+        CaseAction("suspend", services.case_suspend, ("reason",), ReasonForm, "suspend"),
+        CaseAction("resume", services.case_resume, ("comment",), CommentForm, "resume"),
+        CaseAction("request_extension", services.case_request_extension, ("days", "reason"), ExtensionForm, "ext"),
+        CaseAction("extend", services.case_extend, ("approve", "comment"), ExtendDecisionForm, "extend"),
+        CaseAction("approve", services.case_approve, ("comment",), CommentForm, "approve"),
+        CaseAction("deny", services.case_deny, ("reason",), ReasonForm, "deny"),
+        CaseAction("complete", services.case_complete, ("comment",), CommentForm, "complete"),
+    ]
+}  # fmt: skip
+
+
+def action_forms(*, case: Case, actions, materials: list[Material]) -> dict[str, ActionForm]:
+    """Return the desk's form of each of ``actions`` (transitions) for the case page.
+
+    An action with a page of its own (the applicant's ``supplement``) gets a plain comment form.
+    """
+    forms_by_action = {}
+    for transition in actions:
+        action = CASE_ACTIONS.get(transition.action)
+        if action is None:
+            forms_by_action[transition.action] = CommentForm(prefix=transition.action, case=case, materials=materials)
+        else:
+            forms_by_action[transition.action] = action.desk_form(case=case, materials=materials)
+    return forms_by_action
 
 
 class SupplementForm(forms.Form):

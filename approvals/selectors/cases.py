@@ -15,12 +15,14 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from approvals import workdays
 from approvals.codes import SUPERVISION_CODE_RE
-from approvals.models import Case, CaseEvent, CaseMaterial, CoReviewRequest
+from approvals.models import Case, CaseEvent, CaseMaterial, CoReviewRequest, Material, SupplementRequest
 from approvals.models.cases import QUEUE_STATES as QUEUE_STATE_VALUES
+from approvals.selectors import calendar as calendar_selectors
 from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
-from departments.models import StaffMembership
+from departments import access
+from departments.models import Department
+from portal.models import User
 
 S = Case.State
 
@@ -39,16 +41,8 @@ class Access:
 
 
 def access_for(user) -> Access:
-    departments: dict[int, set] = {}
-    supervisor = user.is_superuser
-    for department_id, role in StaffMembership.objects.filter(
-        user=user, is_active=True, department__is_active=True
-    ).values_list("department_id", "role"):
-        if role == StaffMembership.Role.SUPERVISOR:
-            supervisor = True
-        else:
-            departments.setdefault(department_id, set()).add(role)
-    return Access(user.pk, {k: frozenset(v) for k, v in departments.items()}, supervisor)
+    departments, supervisor = access.roles_by_department(user)
+    return Access(user.pk, departments, supervisor)
 
 
 def _visible(access: Access) -> Q:
@@ -124,6 +118,57 @@ def available_actions(*, case: Case, user, access: Access | None = None) -> list
     return [a for a in actions if a.action not in hidden]
 
 
+def draft_get_for_applicant(*, applicant, implementation) -> Case | None:
+    """Return the applicant's latest draft for the implementation, or None (the application form resumes it)."""
+    return (
+        Case.objects.filter(applicant=applicant, implementation=implementation, state=S.DRAFT)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def case_material_list(*, case: Case) -> list[CaseMaterial]:
+    """Return what the case holds now for each material (replaced uploads left out), with the material."""
+    return list(case.materials.filter(replaced=False).select_related("material"))
+
+
+def case_material_list_for_applicant(*, user) -> QuerySet[CaseMaterial]:
+    """Return the files ``user`` uploaded to their submitted cases, newest first, with the case each came from."""
+    return (
+        CaseMaterial.objects.filter(case__applicant=user, source=CaseMaterial.Source.UPLOAD, replaced=False)
+        .exclude(file="")
+        .exclude(case__state=S.DRAFT)
+        .select_related("material", "case__implementation")
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def supplement_request_get_open(*, case: Case) -> SupplementRequest | None:
+    """Return the case's supplement request still waiting for the applicant, or None.
+
+    Reads the case's supplement requests as loaded (``case_get_for_user`` prefetches them).
+    """
+    return next((row for row in case.supplement_requests.all() if row.resolved_at is None), None)
+
+
+def supplement_material_list(*, case: Case, request_row: SupplementRequest) -> list[Material]:
+    """Return the materials a supplement request asks for; the item's first material when it names none."""
+    wanted = [item["material"] for item in request_row.items if item.get("material")]
+    return list(Material.objects.filter(pk__in=wanted)) or list(case.implementation.materials.all()[:1])
+
+
+def applicant_get_by_mobile(*, mobile: str) -> User | None:
+    """Return the active account registered with ``mobile`` (a window receiving for them), or None."""
+    return User.objects.filter(mobile=mobile, is_active=True).first() if mobile else None
+
+
+def window_get(*, access: Access, department_id: int) -> Department | None:
+    """Return one of the user's departments, as the window receiving an application, or None."""
+    if department_id not in access.departments:
+        return None
+    return Department.objects.filter(pk=department_id).first()
+
+
 def case_list_for_applicant(*, user) -> QuerySet[Case]:
     return (
         Case.objects.filter(applicant=user)
@@ -133,13 +178,37 @@ def case_list_for_applicant(*, user) -> QuerySet[Case]:
     )
 
 
+def my_hall_cases(*, user, limit: int = 50) -> list[Case]:
+    """Return the applicant's latest cases for My hall, each with its deadline ``light`` and ``next_step``.
+
+    ``next_step`` is what the applicant can do now: ``continue`` a draft, ``supplement`` the
+    materials asked for, ``rate`` a completed case (the rating slot decides whether it still
+    can), ``none`` for a case that is over, ``wait`` while the department works.
+    """
+    threshold = light_threshold()
+    rows = list(case_list_for_applicant(user=user)[:limit])
+    for case in rows:
+        case.light = light(case, threshold)
+        case.next_step = _NEXT_STEP.get(case.state, "wait")
+    return rows
+
+
+_NEXT_STEP = {
+    S.DRAFT: "continue",
+    S.SUPPLEMENT: "supplement",
+    S.COMPLETED: "rate",
+    S.REFUSED: "none",
+    S.WITHDRAWN: "none",
+}
+
+
 # --- lights --------------------------------------------------------------------------------
 
 
 def light_threshold(day: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """Return (today, the last due date that is still "near"): two working days ahead."""
     day = day or timezone.localdate()
-    return day, workdays.add_working_days(day, 2)
+    return day, calendar_selectors.add_working_days(day, 2)
 
 
 def light(case: Case, threshold: tuple[datetime.date, datetime.date]) -> str:
@@ -291,15 +360,13 @@ def case_track(*, code: str, mobile_last4: str) -> TrackedCase | None:
 
 def membership_departments(access: Access) -> list:
     """Return the departments where the user handles cases, for the desk's department switcher."""
-    from departments.models import Department
-
     return list(Department.objects.filter(pk__in=access.department_ids).select_related("region").order_by("name"))
 
 
 def calendar_warning() -> list[int]:
     """Return this year and next if their official holiday schedule is missing (deadlines then count Mon-Fri)."""
     year = timezone.localdate().year
-    return workdays.calendar_missing_years(years=[year, year + 1])
+    return calendar_selectors.calendar_missing_years(years=[year, year + 1])
 
 
 def colleagues(*, case: Case) -> list:
@@ -308,16 +375,13 @@ def colleagues(*, case: Case) -> list:
     The service accounts of the department's business systems (exchange app) hold a post too, but
     they take cases only through the API: they are not offered here.
     """
-    return list(
-        StaffMembership.objects.filter(
-            department_id=case.department_id,
-            is_active=True,
-            role__in=[r for r in StaffMembership.Role.values if r != "supervisor"],
-            user__business_system__isnull=True,
-        )
-        .select_related("user")
-        .order_by("staff_number")
-    )
+    return list(access.department_staff(case.department_id).filter(user__business_system__isnull=True))
+
+
+def colleague_get(*, case: Case, user_id: int):
+    """Return the person with a post in the case's handling department, or None (the desk's "assign to")."""
+    post = access.department_staff(case.department_id).filter(user_id=user_id).first()
+    return post.user if post else None
 
 
 def department_implementations(*, department_id: int) -> list:

@@ -12,7 +12,7 @@ from django.db.models import Case, Count, F, Func, IntegerField, Prefetch, Q, Qu
 from django.utils.functional import SimpleLazyObject
 
 from approvals.codes import BASIC_CODE_RE, IMPLEMENTATION_CODE_RE
-from approvals.models import FAQ, Audience, Implementation, Item, Material, Status, Theme
+from approvals.models import FAQ, Audience, FormField, Implementation, Item, Material, Status, Theme
 from approvals.signals import CATALOGUE_CACHE
 from departments.models import Department, Region
 from portal.cache import page_cache_version
@@ -350,3 +350,13 @@ def material_template_get(*, implementation_code: str, material_id: int) -> Mate
         .exclude(template="")
         .first()
     )
+
+
+def form_field_list(*, implementation_id: int) -> list[FormField]:
+    """Return the fields of an implementation's application form, in their order."""
+    return list(FormField.objects.filter(implementation_id=implementation_id))
+
+
+def material_list(*, implementation_id: int) -> list[Material]:
+    """Return the materials an implementation asks for, in their order, with the licence type each accepts."""
+    return list(Material.objects.filter(implementation_id=implementation_id).select_related("licence_type"))

@@ -13,30 +13,17 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from approvals import uploads
-from approvals.forms.cases import (
-    ApplicationForm,
-    CommentForm,
-    CoReviewForm,
-    DeskFilters,
-    ExtendDecisionForm,
-    ExtensionForm,
-    OpinionForm,
-    ReasonForm,
-    SupplementForm,
-    SupplementRequestForm,
-    TrackForm,
-    TransferForm,
-)
-from approvals.models import Case, FormField, Material
+from approvals.forms.cases import CASE_ACTIONS, ApplicationForm, DeskFilters, SupplementForm, TrackForm, action_forms
+from approvals.models import Case
+from approvals.selectors import bundles as bundle_selectors
 from approvals.selectors import cases, catalogue
-from approvals.services import bundles as bundle_services
+from approvals.selectors import sharing as sharing_selectors
 from approvals.services import cases as services
 from approvals.services import sharing
 from approvals.workflow import TRANSITIONS
 from departments.decorators import membership_required
 from portal import crypto, ratelimit
 from portal import services as portal_services
-from portal.models import User
 from portal.params import int_param
 from portal.validators import normalize_mobile
 
@@ -53,11 +40,11 @@ def _application_form(request, implementation, *, applicant, window=None, draft=
     At a receiving ``window`` the clerk sees the applicant's records only through the logged
     sharing service, and the form is pre-filled from the profile alone.
     """
-    fields = list(FormField.objects.filter(implementation=implementation))
-    materials = list(Material.objects.filter(implementation=implementation).select_related("licence_type"))
+    fields = catalogue.form_field_list(implementation_id=implementation.pk)
+    materials = catalogue.material_list(implementation_id=implementation.pk)
     token = draft.submission_token if draft else uuid.uuid4()
     if window is None:
-        offers = sharing.material_offers(applicant=applicant, implementation=implementation)
+        offers = sharing_selectors.material_offers(applicant=applicant, implementation=implementation)
     else:
         purpose = _("Receiving an application for %(item)s at %(window)s") % {
             "item": implementation.name,
@@ -67,7 +54,9 @@ def _application_form(request, implementation, *, applicant, window=None, draft=
             actor=request.user, window=window, applicant=applicant, implementation=implementation, purpose=purpose
         )
     answers = (
-        draft.form_data if draft else sharing.prefill(applicant=applicant, fields=fields, from_licences=window is None)
+        draft.form_data
+        if draft
+        else sharing_selectors.prefill(applicant=applicant, fields=fields, from_licences=window is None)
     )
     return ApplicationForm(
         data,
@@ -105,11 +94,7 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
     """
     draft = None
     if receiving_department is None:
-        draft = (
-            Case.objects.filter(applicant=applicant, implementation=implementation, state=Case.State.DRAFT)
-            .order_by("-created_at")
-            .first()
-        )
+        draft = cases.draft_get_for_applicant(applicant=applicant, implementation=implementation)
     if request.method == "POST":
         form = _application_form(
             request, implementation, applicant=applicant, window=receiving_department, draft=draft,
@@ -151,10 +136,7 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
 
 def _render_apply(request, implementation, form, draft, applicant, template_extra, status=200):
     """Render the application form with what the draft already provides."""
-    provided = {}
-    if draft:
-        for row in draft.materials.filter(replaced=False).select_related("material"):
-            provided[row.material_id] = row
+    provided = {row.material_id: row for row in cases.case_material_list(case=draft)} if draft else {}
     context = {
         "implementation": implementation,
         "form": form,
@@ -186,7 +168,7 @@ def staff_receive(request):
     if window_id not in access.departments:
         raise PermissionDenied
     implementation = catalogue.implementation_get_published(code=code) if code else None
-    applicant = User.objects.filter(mobile=mobile, is_active=True).first() if mobile else None
+    applicant = cases.applicant_get_by_mobile(mobile=mobile)
     if implementation is None or applicant is None:
         if code or mobile:
             messages.error(
@@ -197,9 +179,9 @@ def staff_receive(request):
             "approvals/staff_receive.html",
             {"code": code, "mobile": mobile, "windows": cases.membership_departments(access)},
         )
-    from departments.models import Department
-
-    window = Department.objects.get(pk=window_id)
+    window = cases.window_get(access=access, department_id=window_id)
+    if window is None:
+        raise PermissionDenied
     return _apply(
         request, implementation, applicant=applicant, receiving_department=window, template_extra={"window": window}
     )
@@ -224,7 +206,7 @@ def track(request):
             return render(request, "approvals/track.html", {"form": form}, status=429)
         pair = {"code": form.cleaned_data["code"], "mobile_last4": form.cleaned_data["mobile_last4"]}
         tracked = cases.case_track(**pair)
-        bundle_application = None if tracked else bundle_services.bundle_track(**pair)
+        bundle_application = None if tracked else bundle_selectors.bundle_track(**pair)
         if tracked is None and bundle_application is None:
             form.add_error(None, _("No case matches this code and these digits."))
         context = {
@@ -237,23 +219,6 @@ def track(request):
     return render(request, "approvals/track.html", {"form": form, "tracked": None})
 
 
-def _action_forms(case: Case, actions, data=None):
-    """Return the form each available action needs (None when a button is enough)."""
-    materials = list(case.implementation.materials.all())
-    builders = {
-        "refuse": lambda: ReasonForm(data, prefix="refuse"),
-        "deny": lambda: ReasonForm(data, prefix="deny"),
-        "suspend": lambda: ReasonForm(data, prefix="suspend"),
-        "transfer": lambda: TransferForm(data, prefix="transfer", exclude=case.department_id),
-        "request_co_review": lambda: CoReviewForm(data, prefix="co", exclude=case.department_id),
-        "give_opinion": lambda: OpinionForm(data, prefix="opinion"),
-        "request_extension": lambda: ExtensionForm(data, prefix="ext"),
-        "extend": lambda: ExtendDecisionForm(data, prefix="extend"),
-        "request_supplement": lambda: SupplementRequestForm(data, prefix="sup", materials=materials),
-    }
-    return {a.action: (builders.get(a.action) or (lambda a=a: CommentForm(data, prefix=a.action)))() for a in actions}
-
-
 @login_required
 def case_detail(request, pk: int):
     access = cases.access_for(request.user)
@@ -262,74 +227,40 @@ def case_detail(request, pk: int):
         raise Http404
     actions = cases.available_actions(case=case, user=request.user, access=access)
     is_staff_view = case.applicant_id != request.user.pk
+    materials = catalogue.material_list(implementation_id=case.implementation_id)
     context = {
         "case": case,
         "actions": actions,
-        "forms": _action_forms(case, actions),
+        "forms": action_forms(case=case, actions=actions, materials=materials),
         "is_staff_view": is_staff_view,
         "light": cases.light(case, cases.light_threshold()),
-        "fields": list(FormField.objects.filter(implementation_id=case.implementation_id)),
-        "open_supplement": next((s for s in case.supplement_requests.all() if s.resolved_at is None), None),
+        "fields": catalogue.form_field_list(implementation_id=case.implementation_id),
+        "open_supplement": cases.supplement_request_get_open(case=case),
         "can_reveal": is_staff_view and case.department_id in access.departments,
         "colleagues": cases.colleagues(case=case) if case.department_id in access.departments else [],
     }
     return render(request, "approvals/case_detail.html", context)
 
 
-def _run_action(request, case: Case, action: str):
-    """Validate the action's form and call its service; return an error message or None."""
-    form = _action_forms(case, [TRANSITIONS[action]], request.POST)[action]
-    if not form.is_valid():
-        return " ".join(str(e) for errors in form.errors.values() for e in errors)
-    data, actor = form.cleaned_data, request.user
-    calls = {
-        "withdraw": lambda: services.case_withdraw(case_id=case.pk, actor=actor, comment=data["comment"]),
-        "accept": lambda: services.case_accept(case_id=case.pk, actor=actor, comment=data["comment"]),
-        "refuse": lambda: services.case_refuse(case_id=case.pk, actor=actor, reason=data["reason"]),
-        "request_supplement": lambda: services.case_request_supplement(
-            case_id=case.pk, actor=actor, items=form.items(), comment=data["comment"]
-        ),
-        "transfer": lambda: services.case_transfer(
-            case_id=case.pk, actor=actor, to_department=data["to_department"], reason=data["reason"]
-        ),
-        "start_review": lambda: services.case_start_review(case_id=case.pk, actor=actor, comment=data["comment"]),
-        "pass_step": lambda: services.case_pass_step(case_id=case.pk, actor=actor, comment=data["comment"]),
-        "request_co_review": lambda: services.case_request_co_review(
-            case_id=case.pk, actor=actor, departments=list(data["departments"]), question=data["question"]
-        ),
-        "give_opinion": lambda: services.case_give_opinion(
-            case_id=case.pk, actor=actor, opinion=data["opinion"], comment=data["comment"]
-        ),
-        "suspend": lambda: services.case_suspend(case_id=case.pk, actor=actor, reason=data["reason"]),
-        "resume": lambda: services.case_resume(case_id=case.pk, actor=actor, comment=data["comment"]),
-        "request_extension": lambda: services.case_request_extension(
-            case_id=case.pk, actor=actor, days=data["days"], reason=data["reason"]
-        ),
-        "extend": lambda: services.case_extend(
-            case_id=case.pk, actor=actor, approve=data["approve"], comment=data["comment"]
-        ),
-        "approve": lambda: services.case_approve(case_id=case.pk, actor=actor, comment=data["comment"]),
-        "deny": lambda: services.case_deny(case_id=case.pk, actor=actor, reason=data["reason"]),
-        "complete": lambda: services.case_complete(case_id=case.pk, actor=actor, comment=data["comment"]),
-    }
-    try:
-        calls[action]()
-    except services.WorkflowError as exc:
-        return str(exc)
-    return None
-
-
 @login_required
 @require_POST
 def case_action(request, pk: int, action: str):
-    if action not in TRANSITIONS or action in {"submit", "supplement"}:
+    """Validate the action's desk form and take the action through its service (``CASE_ACTIONS``)."""
+    if action not in CASE_ACTIONS:
         raise Http404
     case = cases.case_get_for_user(user=request.user, case_id=pk)
     if case is None:
         raise Http404
-    error = _run_action(request, case, action)
-    if error:
-        messages.error(request, error)
+    taken = CASE_ACTIONS[action]
+    materials = catalogue.material_list(implementation_id=case.implementation_id)
+    form = taken.desk_form(case=case, materials=materials, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("approvals:case_detail", pk=pk)
+    try:
+        taken.call(case_id=case.pk, actor=request.user, data=form.cleaned_data)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action].label})
     return redirect("approvals:case_detail", pk=pk)
@@ -341,12 +272,11 @@ def case_supplement(request, pk: int):
     case = cases.case_get_for_user(user=request.user, case_id=pk)
     if case is None or case.applicant_id != request.user.pk:
         raise Http404
-    request_row = case.supplement_requests.filter(resolved_at__isnull=True).first()
+    request_row = cases.supplement_request_get_open(case=case)
     if case.state != Case.State.SUPPLEMENT or request_row is None:
         messages.info(request, _("Nothing is waiting for a supplement on this case."))
         return redirect("approvals:case_detail", pk=pk)
-    wanted = [item["material"] for item in request_row.items if item.get("material")]
-    materials = list(Material.objects.filter(pk__in=wanted)) or list(case.implementation.materials.all()[:1])
+    materials = cases.supplement_material_list(case=case, request_row=request_row)
     form = SupplementForm(request.POST or None, request.FILES or None, materials=materials)
     if request.method == "POST" and form.is_valid():
         answers = [services.MaterialAnswer(material=m, upload=form.cleaned_data[f"m_{m.pk}"]) for m in materials]
@@ -384,11 +314,7 @@ def case_assign(request, pk: int):
         raise Http404
     assignee = request.user
     if request.POST.get("assignee"):
-        assignee = User.objects.filter(
-            pk=int_param(request.POST["assignee"], default=0),
-            memberships__department_id=case.department_id,
-            memberships__is_active=True,
-        ).first()
+        assignee = cases.colleague_get(case=case, user_id=int_param(request.POST["assignee"], default=0))
     try:
         if assignee is None:
             raise services.WorkflowError(_("The assignee does not work in the handling department."))

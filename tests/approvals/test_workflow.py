@@ -2,6 +2,7 @@
 
 import pytest
 
+from approvals.forms.cases import CASE_ACTIONS
 from approvals.models import Case, CaseEvent, CoReviewRequest, ReviewStep
 from approvals.services import cases as services
 from approvals.workflow import TRANSITIONS
@@ -24,35 +25,12 @@ def run(action: str, case: Case, world: World, actor=None):
         actor = actor or world.other_clerk
     else:
         actor = actor or world.clerk
-    calls = {
-        "submit": lambda: services.case_submit(case_id=c, actor=actor),
-        "withdraw": lambda: services.case_withdraw(case_id=c, actor=actor),
-        "accept": lambda: services.case_accept(case_id=c, actor=actor),
-        "refuse": lambda: services.case_refuse(case_id=c, actor=actor, reason="理由"),
-        "request_supplement": lambda: services.case_request_supplement(
-            case_id=c, actor=actor, items=[{"material": None, "name": "材料"}]
-        ),
-        "supplement": lambda: services.case_supplement(
-            case_id=c, actor=actor, answers=[services.MaterialAnswer(material=None, upload=pdf_upload())]
-        ),
-        "transfer": lambda: services.case_transfer(
-            case_id=c, actor=actor, to_department=world.other_department, reason="移送"
-        ),
-        "start_review": lambda: services.case_start_review(case_id=c, actor=actor),
-        "pass_step": lambda: services.case_pass_step(case_id=c, actor=actor),
-        "request_co_review": lambda: services.case_request_co_review(
-            case_id=c, actor=actor, departments=[world.other_department]
-        ),
-        "give_opinion": lambda: services.case_give_opinion(case_id=c, actor=actor, opinion="agree"),
-        "suspend": lambda: services.case_suspend(case_id=c, actor=actor, reason="听证"),
-        "resume": lambda: services.case_resume(case_id=c, actor=actor),
-        "request_extension": lambda: services.case_request_extension(case_id=c, actor=actor, days=3, reason="复杂"),
-        "extend": lambda: services.case_extend(case_id=c, actor=actor, approve=True),
-        "approve": lambda: services.case_approve(case_id=c, actor=actor),
-        "deny": lambda: services.case_deny(case_id=c, actor=actor, reason="不符合"),
-        "complete": lambda: services.case_complete(case_id=c, actor=actor),
-    }
-    return calls[action]()
+    if action == "submit":
+        return services.case_submit(case_id=c, actor=actor)
+    if action == "supplement":
+        answers = [services.MaterialAnswer(material=None, upload=pdf_upload())]
+        return services.case_supplement(case_id=c, actor=actor, answers=answers)
+    return CASE_ACTIONS[action].call(case_id=c, actor=actor, data=world.action_input())
 
 
 ALL_PAIRS = [(action, state) for action in TRANSITIONS for state in S.values]

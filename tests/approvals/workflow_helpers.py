@@ -2,7 +2,7 @@
 
 import uuid
 
-from approvals.models import Case
+from approvals.models import Case, CoReviewRequest
 from approvals.services import cases as services
 from departments.models import StaffMembership
 from tests.factories import (
@@ -25,6 +25,20 @@ class World:
         self.other_department = DepartmentFactory()
         self.other_clerk = StaffMembershipFactory(department=self.other_department).user
         self.applicant = UserFactory(with_id_number=True)
+
+    def action_input(self) -> dict:
+        """Return a valid value of every input a ``CASE_ACTIONS`` service takes; each action picks its own."""
+        return {
+            "comment": "",
+            "reason": "理由",
+            "items": [{"material": None, "name": "材料", "reason": ""}],
+            "to_department": self.other_department,
+            "departments": [self.other_department],
+            "question": "",
+            "opinion": CoReviewRequest.Opinion.AGREE,
+            "days": 3,
+            "approve": True,
+        }
 
     def answers(self):
         return [services.MaterialAnswer(material=m, upload=pdf_upload()) for m in self.implementation.materials.all()]

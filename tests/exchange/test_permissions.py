@@ -3,21 +3,19 @@
 import pytest
 
 from approvals.models import Licence, LicenceType
-from exchange import services
+from exchange import api, services
 from exchange.models import ApiKey
 from tests.exchange.factories import client_for, make_key, make_system
 
 pytestmark = pytest.mark.django_db
 
-ACTIONS = {
-    "accept": {},
+# A valid body of each of the API's case actions (those not listed take an empty one), by URL slug.
+BODIES = {
     "refuse": {"reason": "不符合受理条件"},
-    "request-supplement": {"items": [{"name": "委托书"}]},
-    "start-review": {},
-    "approve": {},
+    "request_supplement": {"items": [{"name": "委托书"}]},
     "deny": {"reason": "不符合法定条件"},
-    "complete": {},
 }
+ACTIONS = {name.replace("_", "-"): BODIES.get(name, {}) for name in api.ACTIONS}
 
 PUBLISH = {"licence_type": "food", "number": "N1", "holder_name": "甲", "issued_on": "2026-01-01"}
 

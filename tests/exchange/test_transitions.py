@@ -1,13 +1,19 @@
 """Transitions through the API: the same services as the desk, so the same state, deadline, timeline,
 notifications and supervision figures; refusals are 409 and change nothing; bad bodies are 4xx."""
 
+import dataclasses
+
 import pytest
+from django import forms
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from approvals.forms.cases import CASE_ACTIONS
 from approvals.models import Case, CaseEvent, Licence, LicenceType, ReviewStep
+from approvals.workflow import APPLICANT, TRANSITIONS
 from evaluations.models import DailyStat
+from exchange.api import ACTIONS
 from portal.models import Notification
 from tests.approvals.workflow_helpers import World
 from tests.exchange.factories import client_for, make_key, make_system
@@ -63,7 +69,7 @@ def outcome(case: Case, world: World) -> dict:
     }
 
 
-# action: (state before, the desk's form, the API's body, desk actor)
+# Every action of the API: (state before, the desk's form, the API's body, desk actor)
 PARITY = {
     "accept": (S.SUBMITTED, {"accept-comment": "材料齐全"}, {"comment": "材料齐全"}, "clerk"),
     "refuse": (S.SUBMITTED, {"refuse-reason": "不属于本部门职权范围"}, {"reason": "不属于本部门职权范围"}, "clerk"),
@@ -90,7 +96,11 @@ def fill(value, material_id: int):
     return value.replace("{m}", str(material_id)) if isinstance(value, str) else value
 
 
-@pytest.mark.parametrize("action", list(PARITY))
+def test_the_parity_covers_every_action_of_the_api():
+    assert set(PARITY) == set(ACTIONS)
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
 def test_a_transition_through_the_api_does_what_the_desk_does(client, world, action):
     state, desk_form, api_body, desk_actor = PARITY[action]
     material_id = world.implementation.materials.first().pk
@@ -232,3 +242,92 @@ def test_the_desk_does_not_offer_a_system_account_as_assignee(client, api, world
     client.post(reverse("approvals:case_assign", args=[case.pk]), {"assignee": system.service_user_id})
     case.refresh_from_db()
     assert case.assigned_to != system.service_user
+
+
+# --- the one table of case actions ---------------------------------------------------------
+
+
+def test_every_transition_staff_take_has_an_entry_in_the_action_table():
+    staff_actions = {name for name, rule in TRANSITIONS.items() if rule.actor != APPLICANT}
+    assert staff_actions <= set(CASE_ACTIONS)
+    # The applicant's submit and supplement have pages of their own; withdraw is a case-page action.
+    assert set(CASE_ACTIONS) == set(TRANSITIONS) - {"submit", "supplement"}
+    assert all(name == action.name for name, action in CASE_ACTIONS.items())
+    prefixes = [action.prefix for action in CASE_ACTIONS.values()]
+    assert len(prefixes) == len(set(prefixes))
+
+
+def test_the_api_exposes_only_actions_of_the_table_with_the_input_their_service_takes():
+    assert set(ACTIONS) <= set(CASE_ACTIONS)
+    for name, action in ACTIONS.items():
+        assert set(CASE_ACTIONS[name].arguments) <= set(action.serializer().fields), name
+
+
+def _valid_post(form: forms.Form, world) -> dict:
+    """Fill every field of a desk form with a valid value."""
+    data = {}
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            data[key] = [world.other_department.pk]
+        elif isinstance(field, forms.ModelChoiceField):
+            data[key] = world.other_department.pk
+        elif isinstance(field, forms.BooleanField):
+            data[key] = "on"
+        elif isinstance(field, forms.ChoiceField):
+            data[key] = field.choices[0][0]
+        elif isinstance(field, forms.IntegerField):
+            data[key] = "3"
+        else:
+            data[key] = "理由"
+    return data
+
+
+@pytest.mark.parametrize("name", list(CASE_ACTIONS))
+def test_each_desk_form_gives_what_its_service_takes(world, name):
+    case = world.submitted()
+    materials = list(world.implementation.materials.all())
+    action = CASE_ACTIONS[name]
+    form = action.desk_form(case=case, materials=materials, data=_valid_post(action.desk_form(
+        case=case, materials=materials), world))  # fmt: skip
+    assert form.is_valid(), form.errors
+    assert set(action.arguments) <= set(form.cleaned_data)
+
+
+def _recording(monkeypatch, name: str) -> list:
+    """Replace the table's service of ``name`` by one that records its keyword arguments."""
+    calls = []
+    action = CASE_ACTIONS[name]
+    monkeypatch.setitem(CASE_ACTIONS, name, dataclasses.replace(action, service=lambda **kwargs: calls.append(kwargs)))
+    return calls
+
+
+@pytest.mark.parametrize("name", list(CASE_ACTIONS))
+def test_the_desk_takes_every_action_of_the_table_through_it(client, world, monkeypatch, name):
+    case = world.submitted()
+    calls = _recording(monkeypatch, name)
+    action = CASE_ACTIONS[name]
+    data = _valid_post(action.desk_form(case=case, materials=list(world.implementation.materials.all())), world)
+    client.force_login(world.clerk)
+    response = client.post(reverse("approvals:case_action", args=[case.pk, name]), data)
+    assert response.status_code == 302
+    assert len(calls) == 1 and calls[0]["case_id"] == case.pk and calls[0]["actor"] == world.clerk
+    assert set(calls[0]) == {"case_id", "actor", *action.arguments}
+
+
+@pytest.mark.parametrize("name", sorted(set(TRANSITIONS) - set(CASE_ACTIONS)))
+def test_the_desk_has_no_action_outside_the_table(client, world, name):
+    client.force_login(world.applicant)
+    assert client.post(reverse("approvals:case_action", args=[world.submitted().pk, name])).status_code == 404
+
+
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_the_api_takes_its_actions_through_the_table(api, world, monkeypatch, name):
+    case = world.submitted()
+    calls = _recording(monkeypatch, name)
+    body = PARITY[name][2]
+    response = api.post(f"/api/v1/cases/{case.pk}/{name.replace('_', '-')}/",
+                        fill(body, world.implementation.materials.first().pk), format="json")  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert len(calls) == 1 and calls[0]["case_id"] == case.pk
+    assert set(calls[0]) == {"case_id", "actor", *CASE_ACTIONS[name].arguments}
