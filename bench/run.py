@@ -106,7 +106,6 @@ def child_env(cfg: dict) -> dict:
             "DJANGO_LOG_LEVEL": "WARNING",
             "DATABASE_URL": f"{cfg['pg']}/{cfg['database']}?conn_max_age=600",
             "REDIS_URL": f"{cfg['redis']}/13",
-            "REDIS_SESSIONS_URL": f"{cfg['redis']}/15",
             "CELERY_BROKER_URL": f"{cfg['redis']}/14",
             "PORTAL_BENCH": "true",
             "GUNICORN_BIND": f"127.0.0.1:{cfg['port']}",

@@ -85,7 +85,11 @@ class SystemRateThrottle(throttling.BaseThrottle):
             return True
         system = request.auth.system
         self.limit, self.window = parse_rate(system.rate_limit or settings.EXCHANGE_RATE)
-        return ratelimit.hit(key=f"exchange:system:{system.pk}", limit=self.limit, window_seconds=self.window)
+        # Fail open: the system is authenticated by its key, and refusing every call while the
+        # security store is down would stop departments' work for a counter.
+        return ratelimit.hit(
+            key=f"exchange:system:{system.pk}", limit=self.limit, window_seconds=self.window, fail_open=True
+        )
 
     def wait(self):
         return self.window

@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
+from portal.cache_backend import on_recover
 from portal.elder import elder_mode_active
 
 STANDARD, ELDER = "standard", "elder"
@@ -46,11 +47,27 @@ def page_cache_version(namespace: str) -> int:
 
 
 def page_cache_invalidate(namespace: str) -> None:
-    """Make every cached page of ``namespace`` stale (one cache write)."""
+    """Make every cached page of ``namespace`` stale (one cache write).
+
+    While the cache's Redis is unreachable the write cannot be made, and the pages cached before
+    the outage would be served again once it returns. The namespace is kept and invalidated
+    again by the first call that finds Redis back (``portal.cache_backend.on_recover``).
+    """
     try:
         cache.incr(_version_key(namespace))
     except ValueError:
         cache.set(_version_key(namespace), 2, timeout=None)
+    if getattr(cache, "is_down", lambda: False)():
+        _invalidate_on_recovery.add(namespace)
+
+
+_invalidate_on_recovery: set[str] = set()
+
+
+@on_recover
+def _invalidate_missed() -> None:
+    while _invalidate_on_recovery:
+        page_cache_invalidate(_invalidate_on_recovery.pop())
 
 
 def _cacheable(request) -> bool:

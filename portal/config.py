@@ -144,7 +144,8 @@ def env_redis_cache(name: str) -> dict:
     _scheme(name, url, REDIS_SCHEMES, "redis://127.0.0.1:6379/1")
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A miss, not a 500, while Redis is unreachable (portal/cache_backend.py).
+            "BACKEND": "portal.cache_backend.ResilientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "portal",
         }
@@ -164,7 +165,8 @@ def env_security_cache(name: str, *, fallback: str) -> dict:
         url = env_str(fallback, default="")
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-security"}
-    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "portal-security"}
+    # Refuses, rather than reading a counter as zero, while Redis is unreachable (portal/cache_backend.py).
+    return {"BACKEND": "portal.cache_backend.FailClosedRedisCache", "LOCATION": url, "KEY_PREFIX": "portal-security"}
 
 
 def env_networks(name: str) -> list[str]:

@@ -65,7 +65,9 @@ class SessionLimitsMiddleware:
             started = request.session.setdefault(AUTH_AT_SESSION_KEY, now)
             if now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
-                messages.info(request, _("Your session has ended for safety. Please log in again."))
+                if request.method != "POST":  # a POST is told by SessionEndedPostMiddleware that it was not kept
+                    messages.info(request, _("Your session has ended for safety. Please log in again."))
+                    request.session_ended_notice = True
                 return redirect(settings.LOGIN_URL)
         return self.get_response(request)
 
@@ -94,3 +96,75 @@ class AuditMiddleware:
             return response
         finally:
             audit.current_ip.reset(token)
+
+
+class CacheUnavailableMiddleware:
+    """Turn a refused security check (its store unreachable) into a page that says so.
+
+    ``portal.cache_backend.FailClosedRedisCache`` raises ``CacheUnavailable`` rather than read a
+    rate-limit counter or a verification code as missing. The view's transaction has rolled back
+    by then, so nothing was written; the visitor is told to try again in a minute (429 with
+    ``Retry-After``; the API gets its one error body).
+    """
+
+    RETRY_AFTER_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        from portal.cache_backend import CacheUnavailable
+
+        if not isinstance(exception, CacheUnavailable):
+            return None
+        message = _("This check is briefly unavailable, so nothing was done or sent. Please try again in a minute.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": {"code": "temporarily_unavailable", "message": message}}, status=429)
+        else:
+            response = render(request, "portal/unavailable.html", {"message": message}, status=429)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response
+
+
+class SessionEndedPostMiddleware:
+    """Tell a visitor whose session ended while they filled in a form that what they sent was not kept.
+
+    ``login_required`` answers such a POST with a redirect to the log-in page, and the form's
+    content (uploads included) is gone: the view never ran, so nothing was half-written. Without a
+    word the applicant would believe the application was sent. The message travels to the log-in
+    page with the redirect.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and not request.user.is_authenticated
+            and response.get("Location", "").startswith(_login_url())
+            and request.path != _login_url()
+            and not getattr(request, "session_ended_notice", False)
+        ):
+            messages.warning(
+                request,
+                _(
+                    "Your session had ended, so what you sent was not received and nothing was saved. "
+                    "Log in and send it again."
+                ),
+            )
+        return response
+
+
+def _login_url() -> str:
+    from django.shortcuts import resolve_url
+
+    return resolve_url(settings.LOGIN_URL)

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 
 from tests.factories import DepartmentFactory, StaffMembershipFactory, UserFactory
+from tests.processes import redis_server  # noqa: F401  (a fixture for every test module)
 
 
 def pytest_configure(config):

@@ -97,12 +97,16 @@ MIDDLEWARE = [
     "portal.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageCookieMiddleware",
+    # A security check whose store is unreachable is refused with a page that says so.
+    "portal.middleware.CacheUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "hall.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form sent after the session ended: the log-in page says it was not received.
+    "portal.middleware.SessionEndedPostMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.SessionLimitsMiddleware",
@@ -306,14 +310,17 @@ CACHES = env_redis_cache("REDIS_URL")
 # Rate limits, SMS codes and cool-downs (portal/ratelimit.py): a Redis of their own with
 # maxmemory-policy noeviction (REDIS_SECURITY_URL), else REDIS_URL under its own prefix.
 CACHES["security"] = env_security_cache("REDIS_SECURITY_URL", fallback="REDIS_URL")
-# Sessions in Redis (REDIS_SESSIONS_URL, e.g. redis://127.0.0.1:6379/2): every app host sees
-# them and a page costs no database write (sessions are saved on every request, see above).
-# Give them a Redis database of their own, kept without eviction: clearing or evicting the
-# page cache must not log anybody out. Unset: sessions stay in the database.
+# Sessions stay in the database (Django's default engine), never in Redis alone: a Redis that
+# stops, evicts or is flushed then logs nobody out and throws away no application in the middle
+# of being sent. A cache in front (cached_db) is not used either: a logout or a password change
+# whose cache delete failed during an outage would leave the old session readable in the cache
+# once Redis returned. Reading a session is one primary-key look-up.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if env_str("REDIS_SESSIONS_URL", default=""):
-    CACHES["sessions"] = {**env_redis_cache("REDIS_SESSIONS_URL")["default"], "KEY_PREFIX": "portal-session"}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-    SESSION_CACHE_ALIAS = "sessions"
+    raise ConfigError(
+        "REDIS_SESSIONS_URL is no longer used: sessions are kept in the database so that a Redis outage "
+        "loses none. Remove it (see docs/deploy.md)."
+    )
 
 # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... from one URL (smtp://user:pass@host:587, consolemail://).
 globals().update(env_email_settings("EMAIL_URL"))

@@ -85,18 +85,21 @@ def test_a_malformed_replica_url_stops_start_up_naming_it():
     assert "DATABASE_REPLICA_URL" in result.stderr
 
 
-def test_redis_sessions_url_moves_sessions_to_their_own_redis_database():
-    values = read_settings(REDIS_URL="redis://127.0.0.1:6379/1", REDIS_SESSIONS_URL="redis://127.0.0.1:6379/2")
-    assert values["session_engine"] == "django.contrib.sessions.backends.cache"
-    assert values["session_alias"] == "sessions"
-    assert values["caches"] == {
-        "default": "redis://127.0.0.1:6379/1",
-        "sessions": "redis://127.0.0.1:6379/2",
-        "security": "redis://127.0.0.1:6379/1",  # under its own key prefix until REDIS_SECURITY_URL is set
-    }
-    # Without it the page cache is in Redis but sessions stay in the database, so clearing the cache logs nobody out.
+def test_sessions_stay_in_the_database_with_redis_and_the_old_sessions_url_is_refused():
+    """A Redis outage must lose no session: sessions are never kept in Redis alone."""
     values = read_settings(REDIS_URL="redis://127.0.0.1:6379/1")
     assert values["session_engine"] == "django.contrib.sessions.backends.db"
+    assert values["caches"] == {
+        "default": "redis://127.0.0.1:6379/1",
+        "security": "redis://127.0.0.1:6379/1",  # under its own key prefix until REDIS_SECURITY_URL is set
+    }
+    environment = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    environment.update({"DJANGO_ENV_FILE": "", "DJANGO_DEBUG": "true", "REDIS_SESSIONS_URL": "redis://127.0.0.1:6379/2"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "REDIS_SESSIONS_URL is no longer used" in result.stderr
 
 
 def test_redis_security_url_gives_rate_limits_and_codes_a_redis_of_their_own():
