@@ -211,6 +211,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     published_at = models.DateTimeField(_("last published at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # Set by the worker delivering the row, for OUTBOX_LEASE_SECONDS: a worker killed outright
+    # leaves a lease that runs out, and any worker's recovery sweep publishes the row again.
+    lease_until = models.DateTimeField(_("being delivered until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -245,8 +248,11 @@ class Notification(models.Model):
 class Delivery(models.Model):
     """One channel of one notification: the message centre, e-mail or a text message.
 
-    A delivery is sent once: the row is locked while its channel sends and marked sent in
-    the same transaction, so a task delivered twice finds it done.
+    The message centre is written and marked sent in one transaction: exactly once. E-mail and
+    SMS go to a gateway outside the database, so they are at most once as far as the hall can
+    make it: the row is marked "sending" and committed before the gateway is called, and a row
+    found "sending" (the process died in between) is reconciled with the gateway's status by its
+    stable reference before anything is sent again (``portal.services.delivery_send``).
     """
 
     class Channel(models.TextChoices):
@@ -256,12 +262,16 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Handed to the gateway, not yet confirmed")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # When e-mail or SMS was last handed to its gateway (committed before the call); a delivery
+    # found "sending" after a crash is reconciled with the gateway before it is sent again.
+    attempted_at = models.DateTimeField(_("handed to the gateway at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 

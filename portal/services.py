@@ -1,12 +1,14 @@
 """Writes of the portal app: accounts and the notification outbox."""
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -72,25 +74,42 @@ def notify(
 def outbox_publish(*, notification_ids: Iterable[int]) -> int:
     """Hand rows to Celery; return how many were handed over.
 
-    A broker that is down is logged, not raised: the rows stay pending and the sweep
-    publishes them again, so the request that caused them is never failed by delivery.
-    Only ids go to the broker, never names, numbers or text.
+    A broker that is down is logged (once a minute), not raised: the rows stay pending and
+    unpublished (``published_at`` is stamped only on the rows handed over), and the recovery
+    sweep the workers run publishes them again within seconds of the broker's return, so the
+    request that caused them is never failed by delivery. Only ids go to the broker, never
+    names, numbers or text.
     """
     from portal.tasks import deliver_notification
 
     ids = list(notification_ids)
     if not ids:
         return 0
-    Notification.objects.filter(pk__in=ids).update(published_at=timezone.now())
-    published = 0
+    published = []
     for notification_id in ids:
         try:
             deliver_notification.apply_async(args=[notification_id], retry=False)
-        except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row to the sweep
-            logger.warning("outbox: could not publish notification %s: %s", notification_id, exc.__class__.__name__)
+        except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row to the recovery sweep
+            warn_now_and_then(
+                "outbox-publish", "outbox: the broker refused a publish (%s); %s row(s) wait for the recovery sweep",
+                exc.__class__.__name__, len(ids) - len(published),
+            )  # fmt: skip
             break
-        published += 1
-    return published
+        published.append(notification_id)
+    if published:
+        Notification.objects.filter(pk__in=published).update(published_at=timezone.now())
+    return len(published)
+
+
+_last_warned: dict[str, float] = {}
+
+
+def warn_now_and_then(topic: str, message: str, *args, every: float = 60.0) -> None:
+    """Log a warning about ``topic`` at most once per ``every`` seconds in this process."""
+    now = time.monotonic()
+    if now - _last_warned.get(topic, -every) >= every:
+        _last_warned[topic] = now
+        logger.warning(message, *args)
 
 
 # --- channels --------------------------------------------------------------------------------
@@ -146,13 +165,14 @@ SENDERS = {
 
 
 def delivery_send(*, delivery_id: int) -> bool:
-    """Send one channel of one notification, once; return False if it was already sent.
+    """Send one channel of one notification, once; return False if there was nothing to send.
 
-    The row stays locked while the channel sends and is marked sent in the same
-    transaction: a second worker waits, then finds it sent. The message centre is written in
-    that transaction too, so it is exactly once; e-mail and SMS carry a stable id
-    (Message-ID, gateway reference) for the window between the gateway's acceptance and
-    the commit.
+    The message centre is written and the row marked sent in one transaction: exactly once.
+    E-mail and SMS leave the database, so the row is first marked "sending" and committed, then
+    the gateway is called, then the row is marked sent. A process that dies in between leaves
+    "sending"; the next attempt asks the gateway by the stable reference (``_reconcile``)
+    instead of sending blindly. A gateway that raises has not taken the message: the row goes
+    back to pending and is retried.
     """
     with transaction.atomic():
         delivery = (
@@ -161,12 +181,55 @@ def delivery_send(*, delivery_id: int) -> bool:
             .filter(pk=delivery_id)
             .first()
         )
-        if delivery is None or delivery.status != Delivery.Status.PENDING:
+        if delivery is None or delivery.status in {Delivery.Status.SENT, Delivery.Status.FAILED}:
             return False
+        if delivery.channel == Delivery.Channel.SITE:
+            _send_site(delivery.notification)
+            _mark_sent(delivery)
+            return True
+        if delivery.status == Delivery.Status.SENDING:
+            verdict = _reconcile(delivery)
+            if verdict == "sent":
+                _mark_sent(delivery)
+                return True
+            if verdict == "give_up":
+                delivery.status = Delivery.Status.FAILED
+                delivery.last_error = "interrupted while sending; the gateway cannot say if it was sent; not resent"
+                delivery.save(update_fields=["status", "last_error"])
+                return False
+        delivery.status, delivery.attempted_at = Delivery.Status.SENDING, timezone.now()
+        delivery.save(update_fields=["status", "attempted_at"])
+    try:
         SENDERS[delivery.channel](delivery.notification)
-        delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, timezone.now(), ""
-        delivery.save(update_fields=["status", "sent_at", "last_error"])
+    except Exception:
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(status=Delivery.Status.PENDING)
+        raise
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
     return True
+
+
+def _mark_sent(delivery: Delivery) -> None:
+    delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, timezone.now(), ""
+    delivery.save(update_fields=["status", "sent_at", "last_error"])
+
+
+def _reconcile(delivery: Delivery) -> str:
+    """Decide what to do with a delivery whose sending was interrupted: "sent", "resend" or "give_up".
+
+    SMS asks the gateway by the reference (``portal.sms.sms_status``). E-mail servers cannot be
+    asked; ``EMAIL_RESEND_UNCONFIRMED`` and ``SMS_RESEND_UNCONFIRMED`` decide when the gateway
+    cannot say (docs in the README, "When a part fails").
+    """
+    if delivery.channel == Delivery.Channel.SMS:
+        status = sms.sms_status(reference=f"notification-{delivery.notification_id}")
+        if status == sms.ACCEPTED:
+            return "sent"
+        if status == sms.UNKNOWN:
+            return "resend"
+        return "resend" if settings.SMS_RESEND_UNCONFIRMED else "give_up"
+    return "resend" if settings.EMAIL_RESEND_UNCONFIRMED else "give_up"
 
 
 class DeliveryFailed(Exception):
@@ -178,12 +241,15 @@ def notification_deliver(*, notification_id: int) -> bool:
 
     Idempotent: each channel is sent at most once (see ``delivery_send``). A channel that
     fails does not stop the others; ``DeliveryFailed`` is raised at the end so that the task
-    retries only what is still pending.
+    retries only what is still pending. The row is leased for ``OUTBOX_LEASE_SECONDS`` while
+    this runs: a second task for it does nothing, and if this process is killed the lease runs
+    out and the recovery sweep publishes the row again (``outbox_recover``).
     """
-    notification = Notification.objects.filter(pk=notification_id).only("status").first()
-    if notification is None or notification.status != Notification.Status.PENDING:
+    if not _lease(notification_id):
         return False
-    pending = Delivery.objects.filter(notification_id=notification_id, status=Delivery.Status.PENDING)
+    # "sending": a worker died while its gateway call was under way; delivery_send reconciles it.
+    unfinished = [Delivery.Status.PENDING, Delivery.Status.SENDING]
+    pending = Delivery.objects.filter(notification_id=notification_id, status__in=unfinished)
     errors = []
     for delivery_id, channel in pending.values_list("pk", "channel"):
         try:
@@ -196,16 +262,37 @@ def notification_deliver(*, notification_id: int) -> bool:
         if notification.status != Notification.Status.PENDING:
             return False
         notification.attempts += 1
-        fields = ["attempts"]
+        notification.lease_until = None
+        fields = ["attempts", "lease_until"]
         if errors:
             notification.last_error = "\n".join(errors)[:2000]
             fields.append("last_error")
-        elif not notification.deliveries.filter(status=Delivery.Status.PENDING).exists():
-            notification.status, notification.delivered_at = Notification.Status.DELIVERED, timezone.now()
-            fields += ["status", "delivered_at"]
+        elif not notification.deliveries.filter(status__in=unfinished).exists():
+            failed = notification.deliveries.filter(status=Delivery.Status.FAILED)
+            given_up = list(failed.values_list("last_error", flat=True))
+            if given_up:  # a channel that could not be confirmed: the dead letter an admin sees
+                notification.status, notification.last_error = Notification.Status.FAILED, "\n".join(given_up)[:2000]
+                fields += ["status", "last_error"]
+            else:
+                notification.status, notification.delivered_at = Notification.Status.DELIVERED, timezone.now()
+                fields += ["status", "delivered_at"]
         notification.save(update_fields=fields)
     if errors:
         raise DeliveryFailed("; ".join(errors))
+    return True
+
+
+def _lease(notification_id: int) -> bool:
+    """Take the row for delivery unless it is done or another worker holds a live lease."""
+    now = timezone.now()
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != Notification.Status.PENDING:
+            return False
+        if notification.lease_until is not None and notification.lease_until > now:
+            return False
+        notification.lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        notification.save(update_fields=["lease_until"])
     return True
 
 
@@ -248,16 +335,30 @@ def outbox_health() -> dict:
     }
 
 
-def outbox_sweep(*, batch_size: int = 500) -> int:
-    """Publish again the pending rows that waited longer than ``OUTBOX_SWEEP_AFTER_SECONDS``."""
-    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
-    ids = list(
-        Notification.objects.filter(status=Notification.Status.PENDING, created_at__lt=cutoff)
-        .exclude(published_at__gte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    return outbox_publish(notification_ids=ids)
+def outbox_recover(*, batch_size: int = 500) -> int:
+    """Publish the pending rows nobody is working on; return how many were handed over.
+
+    That is: rows never published (the broker was down when they were written), rows published
+    more than ``OUTBOX_SWEEP_AFTER_SECONDS`` ago and still pending (a lost task message), and rows
+    whose lease ran out (the worker delivering them died). Every worker runs this every
+    ``OUTBOX_WORKER_SWEEP_SECONDS`` (``portal.celery``) and beat once a minute, so recovery
+    needs neither beat nor the broker's visibility timeout. Rows another sweeper is taking are
+    skipped (``SKIP LOCKED``), so two workers do not publish the same row twice.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    # A row committed a moment ago is being published by its own request.
+    settled = now - timedelta(seconds=2)
+    waiting = Q(published_at__isnull=True, created_at__lt=settled) | Q(published_at__lt=stale) | Q(lease_until__lt=now)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(waiting & free, status=Notification.Status.PENDING)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        return outbox_publish(notification_ids=ids)
 
 
 def outbox_purge(*, keep_days: int | None = None) -> int:

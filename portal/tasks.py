@@ -29,8 +29,8 @@ def deliver_notification(self, notification_id: int) -> bool:
 
 @shared_task
 def outbox_sweep() -> int:
-    """Publish again what waited too long (the broker or a worker was down)."""
-    return services.outbox_sweep()
+    """Publish the rows nobody is working on (the broker or a worker was down); workers also run it themselves."""
+    return services.outbox_recover()
 
 
 @shared_task

@@ -101,8 +101,13 @@ def _apply(request, implementation, *, applicant, receiving_department=None, tem
             data=request.POST, files=request.FILES,
         )  # fmt: skip
         submit = "submit" in request.POST or receiving_department is not None
+        # Fail open: the applicant is logged in and the limit only slows a flood; refusing every
+        # application while the security store is down would lose what people came to send.
         if not ratelimit.hit(
-            key=f"apply:{request.user.pk}", limit=settings.APPLY_RATE_LIMIT, window_seconds=settings.APPLY_RATE_WINDOW
+            key=f"apply:{request.user.pk}",
+            limit=settings.APPLY_RATE_LIMIT,
+            window_seconds=settings.APPLY_RATE_WINDOW,
+            fail_open=True,
         ):
             # Nothing is stored; the form comes back with what was typed (files must be chosen again).
             form.is_valid()

@@ -195,8 +195,12 @@ def ask(request):
     form = InquiryForm(request.POST or None, asker=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # Fail open, like applying: the asker is logged in, and a question must not be lost to a counter.
         if not ratelimit.hit(
-            key=f"ask:{request.user.pk}", limit=settings.ASK_RATE_LIMIT, window_seconds=settings.ASK_RATE_WINDOW
+            key=f"ask:{request.user.pk}",
+            limit=settings.ASK_RATE_LIMIT,
+            window_seconds=settings.ASK_RATE_WINDOW,
+            fail_open=True,
         ):
             form.add_error(None, _("You have sent many questions in a short time. Please wait a while and try again."))
             return render(request, "evaluations/ask.html", {"form": form}, status=429)

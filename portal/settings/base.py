@@ -401,8 +401,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=15),
     },
 }
-# Rows still pending after this many seconds are published again by the sweep.
+# The outbox's recovery (portal.services.outbox_recover), run by every worker every
+# OUTBOX_WORKER_SWEEP_SECONDS (0: only beat's minute) and by beat: it publishes rows never
+# published, rows published OUTBOX_SWEEP_AFTER_SECONDS ago and still pending, and rows whose
+# delivery lease (OUTBOX_LEASE_SECONDS) ran out because their worker died. A gateway call must
+# give up well within the lease (SMS_TIMEOUT_SECONDS).
 OUTBOX_SWEEP_AFTER_SECONDS = env_int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
+OUTBOX_WORKER_SWEEP_SECONDS = env_int("OUTBOX_WORKER_SWEEP_SECONDS", default=5, minimum=0)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=20, minimum=5)
+# An e-mail or SMS whose sending was interrupted (the process died after handing it over) is
+# sent again only if its gateway says it never got it. When the gateway cannot be asked: SMS is
+# not resent (a text twice is worse than an admin's look at the failed row), e-mail is (a
+# stable Message-ID lets mail clients fold the copy).
+SMS_RESEND_UNCONFIRMED = env_bool("SMS_RESEND_UNCONFIRMED", default=False)
+EMAIL_RESEND_UNCONFIRMED = env_bool("EMAIL_RESEND_UNCONFIRMED", default=True)
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", default=10, minimum=1)
 OUTBOX_KEEP_DELIVERED_DAYS = 180
 
 LOGGING = {
@@ -421,9 +434,11 @@ LOGGING = {
 
 PORTAL_NAME = _("Chongqing Online Administrative Approval Hall")
 
-# Where text messages go: a class with ``send(*, mobile, text)`` (see portal/sms.py). The
-# console backend only logs them; production names its SMS gateway's backend here.
+# Where text messages go: a class with ``send(*, mobile, text, reference)`` and
+# ``status(*, reference)`` (see portal/sms.py). The console backend only logs them; the file
+# backend is a gateway every process shares (SMS_FILE_PATH); production names its gateway's.
 SMS_BACKEND = env_str("SMS_BACKEND", default="portal.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms-gateway.jsonl"))
 # The signature in front of every text message (required by Chinese SMS gateways).
 SMS_SIGNATURE = env_str("SMS_SIGNATURE", default="重庆网上办事大厅")
 

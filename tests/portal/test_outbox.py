@@ -97,18 +97,51 @@ def test_a_broker_that_is_down_only_delays_delivery(django_capture_on_commit_cal
         notification = services.notify("case.received", recipient=user, context={"code": "稍后"})
     notification.refresh_from_db()
     assert notification.status == Notification.Status.PENDING
-    assert notification.published_at is not None
+    assert notification.published_at is None  # not handed over, so marked unpublished
     assert not Message.objects.exists()
 
     celery_conf(task_always_eager=True)
-    assert services.outbox_sweep() == 0  # too recent: the first publish may still be on its way
-    Notification.objects.filter(pk=notification.pk).update(
-        created_at=timezone.now() - timedelta(minutes=5), published_at=timezone.now() - timedelta(minutes=5)
-    )
-    assert services.outbox_sweep() == 1
+    assert services.outbox_recover() == 0  # written a moment ago: its own request may still be publishing
+    Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(seconds=3))
+    assert services.outbox_recover() == 1
     notification.refresh_from_db()
     assert notification.status == Notification.Status.DELIVERED
+    assert notification.published_at is not None and notification.lease_until is None
     assert "稍后" in Message.objects.get().title
+
+
+def test_the_recovery_sweep_takes_lost_tasks_and_dead_workers_rows_and_leaves_live_ones(celery_conf, monkeypatch):
+    """Which pending rows a sweep publishes: never published, published long ago, or with a lease run out."""
+    published = []
+    monkeypatch.setattr(deliver_notification, "apply_async", lambda **kwargs: published.append(kwargs["args"][0]))
+    now = timezone.now()
+    old = now - timedelta(minutes=5)
+
+    def row(**fields):
+        notification = NotificationFactory(recipient=UserFactory())
+        Notification.objects.filter(pk=notification.pk).update(created_at=old, **fields)
+        return notification.pk
+
+    never = row(published_at=None)
+    lost = row(published_at=old)
+    dead_worker = row(published_at=now, lease_until=now - timedelta(seconds=1))
+    fresh = row(published_at=now)  # in the queue right now
+    working = row(published_at=old, lease_until=now + timedelta(seconds=15))  # a live worker holds it
+    done = row(published_at=None, status=Notification.Status.DELIVERED)
+    assert services.outbox_recover() == 3
+    assert sorted(published) == sorted([never, lost, dead_worker])
+    assert Notification.objects.get(pk=never).published_at is not None
+    assert {fresh, working, done}.isdisjoint(published)
+
+
+def test_a_second_task_for_a_row_being_delivered_does_nothing():
+    notification = NotificationFactory(recipient=UserFactory())
+    Notification.objects.filter(pk=notification.pk).update(lease_until=timezone.now() + timedelta(seconds=15))
+    assert services.notification_deliver(notification_id=notification.pk) is False
+    assert not Message.objects.exists()
+    Notification.objects.filter(pk=notification.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert services.notification_deliver(notification_id=notification.pk) is True
+    assert Message.objects.count() == 1
 
 
 def test_only_ids_are_handed_to_the_broker(monkeypatch, django_capture_on_commit_callbacks):

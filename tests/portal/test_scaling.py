@@ -94,7 +94,9 @@ def test_sessions_stay_in_the_database_with_redis_and_the_old_sessions_url_is_re
         "security": "redis://127.0.0.1:6379/1",  # under its own key prefix until REDIS_SECURITY_URL is set
     }
     environment = {key: value for key, value in os.environ.items() if key not in CLEARED}
-    environment.update({"DJANGO_ENV_FILE": "", "DJANGO_DEBUG": "true", "REDIS_SESSIONS_URL": "redis://127.0.0.1:6379/2"})
+    environment.update(
+        {"DJANGO_ENV_FILE": "", "DJANGO_DEBUG": "true", "REDIS_SESSIONS_URL": "redis://127.0.0.1:6379/2"}
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
     )
