@@ -17,19 +17,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from chromium import CHROMIUM, launch  # scripts/chromium.py, beside this script
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 WORK_DIR = BASE_DIR / "var" / "screenshots"
 OUT_DIR = BASE_DIR / "docs" / "screenshots"
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "Hall-demo-2026"  # noqa: S105 - the demo accounts' shared password (README)
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 LANGUAGES = ["zh-hans", "en"]
@@ -183,7 +175,7 @@ def main() -> int:
     try:
         wait_for(base_url + "/")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            browser = launch(playwright)
             for language in LANGUAGES:
                 for width_name, viewport in WIDTHS.items():
                     by_role: dict[str | None, list] = {}

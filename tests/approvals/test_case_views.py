@@ -1,10 +1,8 @@
 """Case pages: applying with drafts and uploads, one case per double post, the receipt, tracking, the desk."""
 
-import re
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,20 +11,12 @@ from django.urls import reverse
 from approvals.models import Case, CaseMaterial, FormField
 from approvals.services import cases as services
 from portal.models import AuditEvent, PersonalDataAccess
+from tests.approvals.page_helpers import token_of
 from tests.approvals.workflow_helpers import World
 from tests.factories import StaffMembershipFactory, UserFactory, make_id_number, pdf_upload
 
 pytestmark = pytest.mark.django_db
 S = Case.State
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-
-
-def token_of(response) -> str:
-    return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
 
 
 def apply_data(world, response, **extra):
@@ -425,3 +415,16 @@ def test_desk_queries_do_not_grow_with_assigned_cases(client):
         response = client.get(url)
     assert len(many) == len(few)
     assert world.clerk.memberships.get().staff_number in response.content.decode()
+
+
+def test_a_case_waiting_for_a_supplement_offers_the_supplement_page_not_a_dead_button(client):
+    """The applicant supplements on the supplement page; the case page used to show a button that answered 404."""
+    world = World()
+    case = services.case_request_supplement(
+        case_id=world.submitted().pk, actor=world.clerk, items=[{"name": "身份证", "reason": "不清晰"}]
+    )
+    client.force_login(world.applicant)
+    page = client.get(reverse("approvals:case_detail", args=[case.pk])).content.decode()
+    assert reverse("approvals:case_supplement", args=[case.pk]) in page
+    assert reverse("approvals:case_action", args=[case.pk, "supplement"]) not in page
+    assert reverse("approvals:case_action", args=[case.pk, "withdraw"]) in page

@@ -2,31 +2,21 @@
 shows or acts on one; a window receiving for an applicant starts an application of its own, records itself and
 its clerk, and sees the applicant's records only through the logged sharing service."""
 
-import re
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from approvals.models import Case, CaseEvent, FormField, Licence, LicenceType, SharingLog
 from approvals.services import cases as services
 from portal.models import PersonalDataAccess
+from tests.approvals.page_helpers import token_of
 from tests.approvals.workflow_helpers import World
 from tests.exchange.factories import client_for, make_key, make_system
 from tests.factories import StaffMembershipFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
 S = Case.State
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-
-
-def token_of(response) -> str:
-    return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
 
 
 @pytest.fixture

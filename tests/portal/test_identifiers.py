@@ -18,17 +18,8 @@ from django.core.cache import cache, caches
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from portal import crypto, sms
+from portal import crypto, sms, validators
 from portal.models import User
-from portal.validators import (
-    normalize_credit_code,
-    normalize_id_number,
-    normalize_login,
-    normalize_mobile,
-    validate_credit_code,
-    validate_id_number,
-    validate_mobile,
-)
 from tests.factories import UserFactory, make_credit_code, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -65,22 +56,22 @@ def login(client, username, password=PASSWORD, ip="10.0.0.1"):
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_every_spelling_of_a_mobile_number_normalises_to_the_same_one(spelling):
-    assert normalize_mobile(spelling) == MOBILE
-    assert normalize_login(spelling) == MOBILE
-    validate_mobile(spelling)
+    assert validators.normalize_mobile(spelling) == MOBILE
+    assert validators.normalize_login(spelling) == MOBILE
+    validators.validate_mobile(spelling)
 
 
 def test_a_username_keeps_its_dashes_and_only_loses_compatibility_forms():
-    assert normalize_login(" clerk-yuzhong ") == "clerk-yuzhong"
-    assert normalize_login("ｃｌｅｒｋ") == "clerk"
+    assert validators.normalize_login(" clerk-yuzhong ") == "clerk-yuzhong"
+    assert validators.normalize_login("ｃｌｅｒｋ") == "clerk"
 
 
 def test_full_width_and_spaced_id_numbers_and_credit_codes_normalise_to_ascii():
     number, code = make_id_number(), make_credit_code()
-    assert normalize_id_number(number.translate(FULL_WIDTH)) == number
-    assert normalize_id_number(f"{number[:6]} {number[6:14]}-{number[14:]}".lower()) == number
-    assert normalize_credit_code(code.lower().translate(FULL_WIDTH)) == code
-    validate_id_number(number.translate(FULL_WIDTH))
+    assert validators.normalize_id_number(number.translate(FULL_WIDTH)) == number
+    assert validators.normalize_id_number(f"{number[:6]} {number[6:14]}-{number[14:]}".lower()) == number
+    assert validators.normalize_credit_code(code.lower().translate(FULL_WIDTH)) == code
+    validators.validate_id_number(number.translate(FULL_WIDTH))
 
 
 @pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "߀߁߂߃߄߅߆߇߈߉"])  # Arabic-Indic, N'Ko: NFKC keeps them
@@ -88,16 +79,16 @@ def test_digits_of_other_scripts_are_refused_as_malformed(digits):
     other = str.maketrans("0123456789", digits)
     number = make_id_number()
     with pytest.raises(ValidationError) as refused:
-        validate_id_number(number[:17].translate(other) + number[17])
+        validators.validate_id_number(number[:17].translate(other) + number[17])
     assert refused.value.code == "id_number_format"
     with pytest.raises(ValidationError):
-        validate_mobile("13" + "512340013".translate(other))
+        validators.validate_mobile("13" + "512340013".translate(other))
 
 
 def test_a_credit_code_in_other_digits_is_refused():
     code = make_credit_code()
     with pytest.raises(ValidationError):
-        validate_credit_code(code[:2] + "٥" + code[3:])
+        validators.validate_credit_code(code[:2] + "٥" + code[3:])
 
 
 def test_a_birth_date_of_today_in_china_is_valid_while_it_is_still_yesterday_in_utc():
@@ -106,10 +97,10 @@ def test_a_birth_date_of_today_in_china_is_valid_while_it_is_still_yesterday_in_
 
     number = first17 + id_number_check_char(first17)
     with time_machine.travel(datetime.datetime(2026, 12, 31, 17, 30, tzinfo=datetime.UTC), tick=False):
-        validate_id_number(number)  # 2027-01-01 01:30 in Chongqing
+        validators.validate_id_number(number)  # 2027-01-01 01:30 in Chongqing
     before_midnight = time_machine.travel(datetime.datetime(2026, 12, 31, 15, 30, tzinfo=datetime.UTC), tick=False)
     with before_midnight, pytest.raises(ValidationError):
-        validate_id_number(number)  # 2026-12-31 23:30 in Chongqing: not born yet
+        validators.validate_id_number(number)  # 2026-12-31 23:30 in Chongqing: not born yet
 
 
 # --- log-in and lock-out --------------------------------------------------------------------
