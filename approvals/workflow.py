@@ -84,3 +84,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("complete", _("Complete"), [S.APPROVED, S.DENIED], S.COMPLETED, HANDLING, STAFF),
     ]
 }  # fmt: skip
+
+#: Transitions taken on a page of their own (the application form, the supplement page), never
+#: by a button of the case page.
+OWN_PAGE = frozenset({"submit", "supplement"})

@@ -315,18 +315,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 
 
 def action_forms(*, case: Case, actions, materials: list[Material]) -> dict[str, ActionForm]:
-    """Return the desk's form of each of ``actions`` (transitions) for the case page.
-
-    An action with a page of its own (the applicant's ``supplement``) gets a plain comment form.
-    """
-    forms_by_action = {}
-    for transition in actions:
-        action = CASE_ACTIONS.get(transition.action)
-        if action is None:
-            forms_by_action[transition.action] = CommentForm(prefix=transition.action, case=case, materials=materials)
-        else:
-            forms_by_action[transition.action] = action.desk_form(case=case, materials=materials)
-    return forms_by_action
+    """Return the desk's form of each of ``actions`` (transitions) for the case page."""
+    return {t.action: CASE_ACTIONS[t.action].desk_form(case=case, materials=materials) for t in actions}
 
 
 class SupplementForm(forms.Form):

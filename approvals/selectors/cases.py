@@ -19,7 +19,7 @@ from approvals.codes import SUPERVISION_CODE_RE
 from approvals.models import Case, CaseEvent, CaseMaterial, CoReviewRequest, Material, SupplementRequest
 from approvals.models.cases import QUEUE_STATES as QUEUE_STATE_VALUES
 from approvals.selectors import calendar as calendar_selectors
-from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, TRANSITIONS, Transition
+from approvals.workflow import APPLICANT, CLOCK_RUNNING, CO_REVIEWER, HANDLING, OWN_PAGE, TRANSITIONS, Transition
 from departments import access
 from departments.models import Department
 from portal.models import User
@@ -99,7 +99,7 @@ def available_actions(*, case: Case, user, access: Access | None = None) -> list
     access = access or access_for(user)
     actions = []
     for rule in TRANSITIONS.values():
-        if case.state not in rule.sources or rule.action == "submit":
+        if case.state not in rule.sources or rule.action in OWN_PAGE:
             continue
         if (
             (rule.actor == APPLICANT and case.applicant_id == user.pk)
