@@ -18,6 +18,7 @@ from departments.models import Department
 from evaluations import rollups
 from evaluations.models import EvaluationSettings, Inquiry, Rating, Rectification, RectificationEvent
 from evaluations.workflow import RECTIFICATION_TRANSITIONS
+from portal import audit
 from portal.services import notify
 
 
@@ -74,6 +75,7 @@ def rating_submit(
         rollups.on_rating(rating)
         if rating.is_bad:
             _open_rectification(rating)
+        audit.record("rating.submit", actor=applicant, obj=rating, detail=f"{rating.stars} stars")
     return rating
 
 
@@ -158,6 +160,7 @@ def rectification_step(*, rectification_id: int, actor, action: str, note: str =
         )
         if target == R.CLOSED:
             rollups.on_rectification_closed(rectification)
+        audit.record(f"rectification.{action}", actor=actor, obj=rectification, detail=f"{from_state} → {target}")
     return rectification
 
 
@@ -173,6 +176,7 @@ def rectification_rate_fix(*, rectification_id: int, applicant, stars: int) -> R
             raise EvaluationError(_("The fix can be rated once, after it is done."))
         rectification.fix_stars = stars
         rectification.save(update_fields=["fix_stars"])
+        audit.record("rectification.rate_fix", actor=applicant, obj=rectification, detail=f"{stars} stars")
     return rectification
 
 
@@ -219,6 +223,7 @@ def inquiry_create(
             link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
             event_key=f"inquiry:{inquiry.pk}:created",
         )
+        audit.record(f"inquiry.create_{kind}", actor=asker, obj=inquiry)
     return inquiry
 
 
@@ -245,6 +250,7 @@ def inquiry_answer(*, inquiry_id: int, actor, answer: str) -> Inquiry:
             link=reverse("evaluations:inquiry_detail", args=[inquiry.pk]),
             event_key=f"inquiry:{inquiry.pk}:answered",
         )
+        audit.record("inquiry.answer", actor=actor, obj=inquiry)
     return inquiry
 
 
@@ -262,6 +268,7 @@ def inquiry_follow_up(*, inquiry_id: int, actor, note: str, close: bool = False)
         inquiry.follow_up = f"{inquiry.follow_up}\n{note}".strip()
         inquiry.state = Inquiry.State.CLOSED if close else Inquiry.State.FOLLOWED_UP
         inquiry.save(update_fields=["follow_up", "state"])
+        audit.record("inquiry.follow_up", actor=actor, obj=inquiry, detail=inquiry.state)
     return inquiry
 
 

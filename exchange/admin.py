@@ -98,12 +98,12 @@ class BusinessSystemAdmin(admin.ModelAdmin):
         if change:
             services.system_update(
                 system_id=obj.pk, name=data["name"], rate_limit=data["rate_limit"], contact=data["contact"],
-                is_active=data["is_active"],
+                is_active=data["is_active"], actor=request.user,
             )  # fmt: skip
             return
         system = services.system_register(
             name=data["name"], code=data["code"], department=data["department"], rate_limit=data["rate_limit"],
-            contact=data["contact"],
+            contact=data["contact"], actor=request.user,
         )  # fmt: skip
         obj.pk, obj.service_user_id, obj.created_at = system.pk, system.service_user_id, system.created_at
         obj._state.adding, obj._state.db = False, system._state.db

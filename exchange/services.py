@@ -18,6 +18,7 @@ from departments.models import Department, StaffMembership
 from exchange import selectors
 from exchange.keys import key_digest, new_key
 from exchange.models import ApiCallLog, ApiKey, BusinessSystem, IdempotencyRecord
+from portal import audit
 from portal.models import User
 from portal.services import notify
 from portal.validators import mask_id_number, normalize_credit_code, normalize_id_number
@@ -45,7 +46,7 @@ class ExchangeRefused(ExchangeError):
 
 
 def system_register(
-    *, name: str, code: str, department: Department, rate_limit: str = "", contact: str = ""
+    *, name: str, code: str, department: Department, rate_limit: str = "", contact: str = "", actor=None
 ) -> BusinessSystem:
     """Register a department's business system with its service account and post in the department."""
     with transaction.atomic():
@@ -57,12 +58,16 @@ def system_register(
         StaffMembership.objects.create(
             user=user, department=department, role=SERVICE_ROLE, staff_number=f"SYS-{code}"[:20]
         )
-        return BusinessSystem.objects.create(
+        system = BusinessSystem.objects.create(
             name=name, code=code, department=department, service_user=user, rate_limit=rate_limit, contact=contact
         )
+        audit.record("exchange.system_register", actor=actor, obj=system, detail=code)
+        return system
 
 
-def system_update(*, system_id: int, name: str, rate_limit: str, contact: str, is_active: bool) -> BusinessSystem:
+def system_update(
+    *, system_id: int, name: str, rate_limit: str, contact: str, is_active: bool, actor=None
+) -> BusinessSystem:
     """Change a system's name, rate limit, contact or activity; its account and post follow."""
     with transaction.atomic():
         system = BusinessSystem.objects.select_for_update().get(pk=system_id)
@@ -72,6 +77,7 @@ def system_update(*, system_id: int, name: str, rate_limit: str, contact: str, i
         StaffMembership.objects.filter(user_id=system.service_user_id, department_id=system.department_id).update(
             is_active=is_active
         )
+        audit.record("exchange.system_update", actor=actor, obj=system, detail="active" if is_active else "disabled")
     return system
 
 
@@ -87,6 +93,7 @@ def api_key_issue(*, system_id: int, actor=None, expires_at: datetime.datetime |
         row = ApiKey.objects.create(
             system=system, prefix=prefix, digest=key_digest(key), expires_at=expires_at, created_by=actor
         )
+        audit.record("exchange.key_issue", actor=actor, obj=row, detail=f"{system.code} {prefix}")
     return row, key
 
 
@@ -97,6 +104,7 @@ def api_key_revoke(*, key_id: int, actor=None) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at, key.revoked_by = timezone.now(), actor
             key.save(update_fields=["revoked_at", "revoked_by"])
+            audit.record("exchange.key_revoke", actor=actor, obj=key, detail=key.prefix)
     return key
 
 
@@ -227,4 +235,5 @@ def licence_publish(
                 link=licence.get_absolute_url(),
                 event_key=f"licence:{licence.pk}:published",
             )
+        audit.record("licence.publish", actor=system.service_user, obj=licence, detail=f"{system.code} {number}")
         return licence

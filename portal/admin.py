@@ -176,3 +176,24 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def run_for_each(modeladmin, request, queryset, service, argument: str, done_message) -> None:
+    """Call ``service`` for each selected object as the admin who asked; report refusals one by one, successes together.
+
+    ``service`` takes the object as ``argument`` and ``actor`` (for its audit row), and refuses with
+    ``ValidationError``; ``done_message(n)`` says what was done to ``n`` objects.
+    """
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    done = 0
+    for obj in queryset:
+        try:
+            service(**{argument: obj}, actor=request.user)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message(done), messages.SUCCESS)

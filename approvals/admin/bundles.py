@@ -6,14 +6,14 @@ published implementation). Bundle applications are read here; their cases change
 through the workflow on the staff desk.
 """
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from approvals.models import Bundle, BundleApplication, BundlePart, Case
 from approvals.services import bundles as services
+from portal.admin import run_for_each
 
 
 class BundlePartInline(admin.TabularInline):
@@ -22,20 +22,6 @@ class BundlePartInline(admin.TabularInline):
     fields = ["order", "implementation"]
     autocomplete_fields = ["implementation"]
     ordering = ["order", "id"]
-
-
-def _run(modeladmin, request, queryset, service, done_message) -> None:
-    """Call ``service`` for each selected bundle; report refusals one by one and successes together."""
-    done = 0
-    for bundle in queryset:
-        try:
-            service(bundle=bundle)
-        except ValidationError as exc:
-            modeladmin.message_user(request, f"{bundle}: {' '.join(exc.messages)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
 
 
 @admin.register(Bundle)
@@ -57,21 +43,23 @@ class BundleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected bundles"))
     def publish(self, request, queryset):
-        _run(
+        run_for_each(
             self,
             request,
             queryset,
             services.bundle_publish,
+            "bundle",
             lambda n: ngettext("%(n)d bundle published.", "%(n)d bundles published.", n) % {"n": n},
         )
 
     @admin.action(description=_("Retire the selected bundles"))
     def retire(self, request, queryset):
-        _run(
+        run_for_each(
             self,
             request,
             queryset,
             services.bundle_retire,
+            "bundle",
             lambda n: ngettext("%(n)d bundle retired.", "%(n)d bundles retired.", n) % {"n": n},
         )
 

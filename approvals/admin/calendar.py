@@ -68,7 +68,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def mark_official(self, request, queryset):
         years = [calendar_year.year for calendar_year in queryset]
         for year in years:
-            calendar_year_mark_official(year=year)
+            calendar_year_mark_official(year=year, actor=request.user)
         self.message_user(
             request,
             _("Marked %(years)s official: due dates are counted on the days entered.") % {"years": _years(years)},
@@ -122,7 +122,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
         """Tell the workflow about official years; remind the admin that other years still count Monday to Friday."""
         missing = calendar_missing_years(years=years)
         for year in sorted(set(years) - set(missing)):
-            calendar_year_mark_official(year=year)
+            calendar_year_mark_official(year=year, actor=request.user)
         if missing:
             self.message_user(
                 request,

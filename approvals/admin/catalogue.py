@@ -1,7 +1,6 @@
 """Admin for the catalogue: full editing with inlines, filters, history, publish/retire, import/export."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
@@ -20,6 +19,7 @@ from approvals.models import (
     Theme,
 )
 from approvals.resources import ImplementationResource, ItemResource
+from portal.admin import run_for_each
 
 
 @admin.register(Theme)
@@ -61,20 +61,6 @@ IMPLEMENTATION_DONE = {
 }
 
 
-def _run(modeladmin, request, queryset, service, argument, done_message):
-    """Call ``service`` for each selected object; report refusals one by one and successes together."""
-    done = 0
-    for obj in queryset:
-        try:
-            service(**{argument: obj})
-        except ValidationError as exc:
-            modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
-
-
 class FormFieldInline(admin.TabularInline):
     model = FormField
     extra = 0
@@ -114,11 +100,11 @@ class ItemAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Publish the selected items"))
     def publish(self, request, queryset):
-        _run(self, request, queryset, services.item_publish, "item", ITEM_DONE["publish"])
+        run_for_each(self, request, queryset, services.item_publish, "item", ITEM_DONE["publish"])
 
     @admin.action(description=_("Retire the selected items and their implementations"))
     def retire(self, request, queryset):
-        _run(self, request, queryset, services.item_retire, "item", ITEM_DONE["retire"])
+        run_for_each(self, request, queryset, services.item_retire, "item", ITEM_DONE["retire"])
 
 
 @admin.register(Implementation)
@@ -146,11 +132,15 @@ class ImplementationAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Publish the selected implementations"))
     def publish(self, request, queryset):
-        _run(self, request, queryset, services.implementation_publish, "implementation", IMPLEMENTATION_DONE["publish"])
+        run_for_each(
+            self, request, queryset, services.implementation_publish, "implementation", IMPLEMENTATION_DONE["publish"]
+        )
 
     @admin.action(description=_("Retire the selected implementations"))
     def retire(self, request, queryset):
-        _run(self, request, queryset, services.implementation_retire, "implementation", IMPLEMENTATION_DONE["retire"])
+        run_for_each(
+            self, request, queryset, services.implementation_retire, "implementation", IMPLEMENTATION_DONE["retire"]
+        )
 
 
 @admin.register(Material)

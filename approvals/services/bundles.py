@@ -20,6 +20,7 @@ from approvals import uploads
 from approvals.models import Bundle, BundleApplication, BundlePart, Case, Status
 from approvals.selectors import bundles as bundle_selectors
 from approvals.services.cases import MaterialAnswer, WorkflowError, _issue_code, case_save_application
+from portal import audit
 
 S = Case.State
 MIN_PARTS = 2
@@ -40,7 +41,7 @@ def _unpublished(parts: list[BundlePart]) -> list[str]:
     return [part.implementation.name for part in parts if part.implementation.status != Status.PUBLISHED]
 
 
-def bundle_publish(*, bundle: Bundle) -> Bundle:
+def bundle_publish(*, bundle: Bundle, actor=None) -> Bundle:
     """Publish a bundle: it needs at least two parts, every one of them a published implementation."""
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
@@ -57,20 +58,19 @@ def bundle_publish(*, bundle: Bundle) -> Bundle:
             )
         bundle.status = Status.PUBLISHED
         bundle.save(update_fields=["status"])
+        audit.record("bundle.publish", actor=actor, obj=bundle)
     return bundle
 
 
-def bundle_retire(*, bundle: Bundle) -> Bundle:
+def bundle_retire(*, bundle: Bundle, actor=None) -> Bundle:
     """Retire a bundle: no new applications; the cases already made carry on."""
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().get(pk=bundle.pk)
         if bundle.status != Status.RETIRED:
             bundle.status = Status.RETIRED
             bundle.save(update_fields=["status"])
+            audit.record("bundle.retire", actor=actor, obj=bundle)
     return bundle
-
-
-# --- the combined form ---------------------------------------------------------------------
 
 
 # --- applying ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db import transaction
 from approvals.models import CalendarDay, CalendarYear
 from approvals.signals import calendar_year_changed
 from approvals.workdays import official_schedule
+from portal import audit
 
 SOURCE_CHINESE_CALENDAR = "chinese-calendar"
 SOURCE_ADMIN = "admin"
@@ -47,10 +48,11 @@ def calendar_load_year(*, year: int) -> bool:
             changed = True
         if changed:
             calendar_year_changed.send(sender=CalendarYear, year=year)
+            audit.record("calendar.load", obj=calendar_year, detail=str(year))
     return True
 
 
-def calendar_year_mark_official(*, year: int) -> None:
+def calendar_year_mark_official(*, year: int, actor=None) -> None:
     """Record that every holiday and make-up working day of ``year`` has been entered by hand.
 
     Always sends ``calendar_year_changed``, also for a year that already was official: this is how an
@@ -63,3 +65,4 @@ def calendar_year_mark_official(*, year: int) -> None:
             calendar_year.source = calendar_year.source or SOURCE_ADMIN
             calendar_year.save(update_fields=["is_official", "source", "updated_at"])
         calendar_year_changed.send(sender=CalendarYear, year=year)
+        audit.record("calendar.mark_official", actor=actor, obj=calendar_year, detail=str(year))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import Case, CodeSequence, Licence
 from departments import access
+from portal import audit
 from portal.services import notify
 
 
@@ -86,6 +87,7 @@ def licence_revoke(*, licence_id: int, actor, reason: str) -> Licence:
                 link=licence.get_absolute_url(),
                 event_key=f"licence:{licence.pk}:revoked",
             )
+        audit.record("licence.revoke", actor=actor, obj=licence, detail=licence.number)
     return licence
 
 
