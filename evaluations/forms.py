@@ -120,3 +120,26 @@ class InquiryAnswerForm(forms.Form):
 class InquiryFollowUpForm(forms.Form):
     note = forms.CharField(label=_("Supervision follow-up"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     close = forms.BooleanField(label=_("Close the complaint"), required=False)
+
+
+class SupervisionQuery(forms.Form):
+    """The supervision pages' query string: a period (ISO dates) and a scope by code.
+
+    Nothing in it is required and nothing refuses the page: a date that does not parse falls back
+    to the default period, a code is cut to 40 characters (the views answer 404 for an unknown one).
+    """
+
+    start = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    end = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    department = forms.CharField(required=False, strip=True)
+    region = forms.CharField(required=False, strip=True)
+    implementation = forms.CharField(required=False, strip=True)
+
+    SCOPES = ("department", "region", "implementation")
+
+    def values(self) -> dict:
+        """Return every field, with ``None`` or ``""`` where the query string had nothing usable."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in ("start", "end")}
+        data.update({name: (self.cleaned_data.get(name) or "")[:40] for name in self.SCOPES})
+        return data

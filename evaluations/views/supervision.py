@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import Implementation
 from departments.decorators import membership_required
+from evaluations.forms import SupervisionQuery
 from evaluations.selectors import supervision as selectors
 from portal.cache import cache_page_for_anonymous
 
@@ -87,18 +88,11 @@ class Period:
         return "?" + urlencode(params)
 
 
-def _parse_day(value) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def period_from(request) -> Period:
     """Return the period of ``?start=&end=`` (ISO dates), by default the last 30 days up to today."""
-    today = timezone.localdate()
-    end = _parse_day(request.GET.get("end")) or today
-    start = _parse_day(request.GET.get("start")) or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
+    query = SupervisionQuery(request.GET).values()
+    end = query["end"] or timezone.localdate()
+    start = query["start"] or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         start, end = end, start
     return Period(max(start, end - datetime.timedelta(days=MAX_DAYS)), end)
@@ -128,8 +122,9 @@ def quick_periods(current: Period, **keep) -> list[tuple[str, str, bool]]:
 def _scope(request) -> dict:
     """Return the department, region and item named by code in the query string (404 for an unknown code)."""
     scope = {}
+    query = SupervisionQuery(request.GET).values()
     for key in selectors.SCOPE_MODELS:
-        code = request.GET.get(key, "").strip()[:40]
+        code = query[key]
         if code:
             found = selectors.scope_get(kind=key, code=code)
             if found is None:
