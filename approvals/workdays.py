@@ -3,7 +3,9 @@
 Counting convention: a limit of N working days accepted on day S ends on the N-th working day
 *after* S. S itself never counts, whether or not it is a working day; a limit of 0 ends on S.
 ``working_days_between(S, E)`` counts the working days in (S, E], so it is the inverse:
-``working_days_between(S, add_working_days(S, N)) == N``.
+``working_days_between(S, add_working_days(S, N)) == N``. Going backwards,
+``subtract_working_days(E, N)`` is the working day D with ``working_days_between(D, E) == N``:
+a case due on D is N working days late on E.
 
 A day is a working day when the schedule's exceptions say so (a holiday on a weekday, a make-up
 working Saturday), and otherwise when it falls Monday to Friday.
@@ -139,6 +141,28 @@ class WorkingCalendar:
             day += ONE_DAY
             if self.is_working_day(day):
                 days -= 1
+        return day
+
+    def subtract(self, end: datetime.date, days: int) -> datetime.date:
+        """Return the working day ``d`` before ``end`` with ``between(d, end) == days`` (0 returns ``end``).
+
+        The inverse of ``add`` going backwards: a case due ``days`` working days before ``end``
+        is that late on ``end``. When ``end`` is a working day it is the ``days``-th working day
+        before it (one before a Monday is the Friday); from a weekend, the days of the weekend
+        do not count, so one before a Sunday is the Thursday (the Friday is the day late).
+        """
+        end = check_date(end)
+        if days < 0:
+            raise ValueError("days must not be negative")
+        if days == 0:
+            return end
+        day = end
+        while days:
+            if self.is_working_day(day):
+                days -= 1
+            day -= ONE_DAY
+        while not self.is_working_day(day):
+            day -= ONE_DAY
         return day
 
     def between(self, start: datetime.date, end: datetime.date) -> int:

@@ -98,8 +98,13 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    paused_remaining_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text=_("Working days left when the clock stopped; empty while it runs.")
+    paused_remaining_days = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Working days left when the clock stopped, negative when it stopped after the due date; "
+            "empty while it runs."
+        ),
     )
     extended_days = models.PositiveSmallIntegerField(_("extended by (working days)"), default=0)
     is_overdue = models.BooleanField(_("overdue"), default=False)

@@ -39,6 +39,29 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return working_calendar(start, check_date(start) + span_for(days)).add(start, days)
 
 
+def subtract_working_days(end: datetime.date, days: int) -> datetime.date:
+    """Return the working day ``d`` with ``working_days_between(d, end) == days`` (0 returns ``end``)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    return working_calendar(check_date(end) - span_for(days), end).subtract(end, days)
+
+
+def shift_working_days(start: datetime.date, days: int) -> datetime.date:
+    """Return ``add_working_days`` for ``days >= 0`` and ``subtract_working_days`` by ``-days`` otherwise."""
+    return add_working_days(start, days) if days >= 0 else subtract_working_days(start, -days)
+
+
+def working_days_signed(start: datetime.date, end: datetime.date) -> int:
+    """Return the working days from ``start`` to ``end``: negative when ``end`` is before ``start``.
+
+    ``shift_working_days(start, working_days_signed(start, end))`` counts as ``end`` (the same
+    working day, or the working day before a run of days off).
+    """
+    if check_date(end) >= check_date(start):
+        return working_days_between(start, end)
+    return -working_days_between(end, start)
+
+
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Return the number of working days after ``start`` up to and including ``end`` (0 if ``end <= start``)."""
     if check_date(end) <= check_date(start):

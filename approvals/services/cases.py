@@ -162,17 +162,24 @@ def _total_limit(case: Case) -> int:
 
 
 def _stop_clock(case: Case, change: _Change) -> None:
+    """Stop the clock: keep the working days left, negative when the case is already late.
+
+    A case stopped three working days after its due date keeps -3, so that it resumes three
+    working days late (see ``_restart_clock``) and its overdue flag stays set.
+    """
     if case.due_date is not None:
-        case.paused_remaining_days = calendar_selectors.working_days_between(today(), case.due_date)
+        case.paused_remaining_days = calendar_selectors.working_days_signed(today(), case.due_date)
+        case.is_overdue = case.paused_remaining_days < 0
         case.due_date = None
-        change.fields += ["paused_remaining_days", "due_date"]
+        change.fields += ["paused_remaining_days", "due_date", "is_overdue"]
 
 
 def _restart_clock(case: Case, change: _Change) -> None:
+    """Restart the clock: the due date is the days left counted from today, backwards when negative."""
     if case.paused_remaining_days is not None:
-        case.due_date = calendar_selectors.add_working_days(today(), case.paused_remaining_days)
+        case.due_date = calendar_selectors.shift_working_days(today(), case.paused_remaining_days)
+        case.is_overdue = case.paused_remaining_days < 0
         case.paused_remaining_days = None
-        case.is_overdue = False
         change.fields += ["paused_remaining_days", "due_date", "is_overdue"]
 
 
@@ -654,7 +661,8 @@ def case_extend(*, case_id: int, actor, approve: bool, comment: str = "") -> Cas
                 change.fields += ["due_date", "is_overdue"]
             else:
                 case.paused_remaining_days = (case.paused_remaining_days or 0) + extension.days
-                change.fields.append("paused_remaining_days")
+                case.is_overdue = case.paused_remaining_days < 0
+                change.fields += ["paused_remaining_days", "is_overdue"]
             change.tell_applicant, change.context = "case.extended", {"days": extension.days}
         _finish(case, "extend" if approve else "extension_refused", actor, membership, case.state, change)
     return case
