@@ -69,8 +69,8 @@ def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
             on_time=0 if case.is_overdue else 1,
             overdue=1 if case.is_overdue else 0,
             days_used=case.working_days_used or 0,
-            days_committed=implementation.committed_limit_days,
-            days_statutory=implementation.statutory_limit_days,
+            days_committed=case.committed_limit_days or implementation.committed_limit_days,
+            days_statutory=case.statutory_limit_days or implementation.statutory_limit_days,
         )
 
 
@@ -154,8 +154,14 @@ def rebuild() -> int:
         on_time_n=Count("id", filter=Q(action="complete", case__is_overdue=False)),
         overdue_n=Count("id", filter=Q(action="complete", case__is_overdue=True)),
         used=Sum("case__working_days_used", filter=Q(action="complete")),
-        committed=Sum("case__implementation__committed_limit_days", filter=Q(action="complete")),
-        statutory=Sum("case__implementation__statutory_limit_days", filter=Q(action="complete")),
+        committed=Sum(
+            Coalesce("case__committed_limit_days", "case__implementation__committed_limit_days"),
+            filter=Q(action="complete"),
+        ),
+        statutory=Sum(
+            Coalesce("case__statutory_limit_days", "case__implementation__statutory_limit_days"),
+            filter=Q(action="complete"),
+        ),
     )
     _merge(
         ({**r, "department_id": r["department_key"]} for r in counted),

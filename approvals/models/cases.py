@@ -107,6 +107,14 @@ class Case(models.Model):
         ),
     )
     extended_days = models.PositiveSmallIntegerField(_("extended by (working days)"), default=0)
+    # The implementation's limits in force when the case was accepted: a later edit of the
+    # implementation changes neither the case's deadline nor the figures it was counted in.
+    committed_limit_days = models.PositiveSmallIntegerField(
+        _("committed limit at acceptance (working days)"), null=True, blank=True
+    )
+    statutory_limit_days = models.PositiveSmallIntegerField(
+        _("statutory limit at acceptance (working days)"), null=True, blank=True
+    )
     is_overdue = models.BooleanField(_("overdue"), default=False)
     working_days_used = models.PositiveSmallIntegerField(_("working days used"), null=True, blank=True)
 

@@ -157,8 +157,15 @@ def _notify(case: Case, event: CaseEvent, change: _Change) -> None:
 # --- clock ---------------------------------------------------------------------------------
 
 
+def _committed_limit(case: Case) -> int:
+    """Return the committed limit in force when the case was accepted (the implementation's before that)."""
+    if case.committed_limit_days is not None:
+        return case.committed_limit_days
+    return case.implementation.committed_limit_days
+
+
 def _total_limit(case: Case) -> int:
-    return case.implementation.committed_limit_days + case.extended_days
+    return _committed_limit(case) + case.extended_days
 
 
 def _stop_clock(case: Case, change: _Change) -> None:
@@ -398,9 +405,14 @@ def case_accept(*, case_id: int, actor, comment: str = "") -> Case:
         rule, membership = _check(case, "accept", actor)
         from_state, case.state = case.state, rule.target
         case.accepted_at = timezone.now()
+        case.committed_limit_days = case.implementation.committed_limit_days
+        case.statutory_limit_days = case.implementation.statutory_limit_days
         case.due_date = calendar_selectors.add_working_days(today(), _total_limit(case))
         case.assigned_to = case.assigned_to or actor
-        change = _Change(comment=comment, fields=["accepted_at", "due_date", "assigned_to"])
+        change = _Change(
+            comment=comment,
+            fields=["accepted_at", "committed_limit_days", "statutory_limit_days", "due_date", "assigned_to"],
+        )
         change.tell_applicant, change.context = "case.accepted", {"date": case.due_date.isoformat()}
         _finish(case, "accept", actor, membership, from_state, change)
     return case
