@@ -195,6 +195,8 @@ class DailyStat(models.Model):
     implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     clerk_key = models.PositiveBigIntegerField(default=0)
+    ``accepted_completed`` sits in the row of the case's acceptance (day, department, clerk):
+    the cases accepted then that have been completed since, the numerator of the completion rate.
     received = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
@@ -204,6 +206,7 @@ class DailyStat(models.Model):
     overdue = models.PositiveIntegerField(default=0)
     days_used = models.PositiveIntegerField(default=0)
     days_committed = models.PositiveIntegerField(default=0)
+    accepted_completed = models.PositiveIntegerField(default=0)
     days_statutory = models.PositiveIntegerField(default=0)
     ratings = models.PositiveIntegerField(default=0)
     ratings_satisfied = models.PositiveIntegerField(default=0)
@@ -215,9 +218,9 @@ class DailyStat(models.Model):
     complaints = models.PositiveIntegerField(default=0)
 
     COUNTERS = (
-        "received", "accepted", "refused", "completed", "approved", "on_time", "overdue", "days_used",
-        "days_committed", "days_statutory", "ratings", "ratings_satisfied", "stars", "attitude", "bad_reviews",
-        "rectified", "consultations", "complaints",
+        "received", "accepted", "accepted_completed", "refused", "completed", "approved", "on_time", "overdue",
+        "days_used", "days_committed", "days_statutory", "ratings", "ratings_satisfied", "stars", "attitude",
+        "bad_reviews", "rectified", "consultations", "complaints",
     )  # fmt: skip
 
     class Meta:

@@ -10,7 +10,7 @@ test proves the two agree. Days are local (Asia/Shanghai) dates.
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -72,6 +72,27 @@ def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
             days_committed=case.committed_limit_days or implementation.committed_limit_days,
             days_statutory=case.statutory_limit_days or implementation.statutory_limit_days,
         )
+        _count_completion_of_acceptance(case, implementation)
+
+
+def _count_completion_of_acceptance(case: Case, implementation) -> None:
+    """Add the completed case to the row its acceptance was counted in (the completion rate's cohort)."""
+    accept = (
+        CaseEvent.objects.filter(case=case, action="accept")
+        .order_by("-created_at", "-id")
+        .values("created_at", "department_id", "actor_id")
+        .first()
+    )
+    if accept is None:
+        return
+    bump(
+        day=local_day(accept["created_at"]),
+        department_id=accept["department_id"] or case.department_id,
+        implementation_id=implementation.pk,
+        region_id=implementation.region_id,
+        clerk_id=accept["actor_id"],
+        accepted_completed=1,
+    )
 
 
 def on_rating(rating: Rating) -> None:
@@ -162,6 +183,18 @@ def rebuild() -> int:
             Coalesce("case__statutory_limit_days", "case__implementation__statutory_limit_days"),
             filter=Q(action="complete"),
         ),
+    )
+    # The completion rate's numerator: completed cases, counted in the row of their acceptance.
+    accepted_completed = (
+        events.filter(action="accept")
+        .filter(Exists(CaseEvent.objects.filter(case_id=OuterRef("case_id"), action="complete")))
+        .values("day", "department_key", "implementation_id", "region_id", "clerk_key")
+        .annotate(n=Count("id"))
+    )
+    _merge(
+        ({**r, "department_id": r["department_key"]} for r in accepted_completed),
+        totals,
+        {"accepted_completed": "n"},
     )
     _merge(
         ({**r, "department_id": r["department_key"]} for r in counted),

@@ -6,8 +6,8 @@ on the number of departments, items or days shown, never on the number of cases.
 
 Figures (rates in percent, ``None`` when the denominator is 0, shown "—"):
 
-- completion rate = completed / accepted, both counted in the period (cases completed in
-  the period may have been accepted before it, so a rate can exceed 100 %);
+- completion rate = of the cases accepted in the period, the share completed by now
+  (accepted_completed / accepted: a cohort rate, never above 100 %);
 - on-time rate = completed on time / completed; overdue rate = completed late / completed;
 - average working days used = days used / completed, against the average committed and
   statutory limits of the same cases; time saved = (statutory − used) / statutory;
@@ -78,7 +78,7 @@ def figures(*, rows) -> dict:
     c = _sum_counters(rows)
     return {
         **c,
-        "completion_rate": ratio(c["completed"], c["accepted"]),
+        "completion_rate": ratio(c["accepted_completed"], c["accepted"]),
         "on_time_rate": ratio(c["on_time"], c["completed"]),
         "overdue_rate": ratio(c["overdue"], c["completed"]),
         "avg_days_used": ratio(c["days_used"], c["completed"], 1),

@@ -79,15 +79,15 @@ class City:
         a, b, ca, cb = self.item_a, self.item_b, self.clerk_a, self.clerk_b
         DailyStat.objects.bulk_create([
             stat(d1, a, received=5),
-            stat(d1, a, ca, accepted=5),
+            stat(d1, a, ca, accepted=5, accepted_completed=5),
             stat(d2, a, received=3, consultations=2),
-            stat(d2, a, ca, accepted=3, completed=4, on_time=4, days_used=12, days_committed=20, days_statutory=80,
-                 ratings=2, ratings_satisfied=2, stars=9, attitude=9),
+            stat(d2, a, ca, accepted=3, accepted_completed=2, completed=4, on_time=4, days_used=12, days_committed=20,
+                 days_statutory=80, ratings=2, ratings_satisfied=2, stars=9, attitude=9),
             stat(d3, a, ca, completed=3, on_time=2, overdue=1, days_used=9, days_committed=15, days_statutory=60,
                  ratings=2, ratings_satisfied=1, stars=4, attitude=7, bad_reviews=1, rectified=1),
             stat(d3, a, complaints=1),
             stat(d1, b, received=5),
-            stat(d2, b, cb, accepted=4, refused=1),
+            stat(d2, b, cb, accepted=4, accepted_completed=2, refused=1),
             stat(d3, b, cb, completed=2, on_time=1, overdue=1, days_used=10, days_committed=10, days_statutory=20,
                  ratings=2, ratings_satisfied=1, stars=6, attitude=6, bad_reviews=1),
             stat(d3, b, complaints=1),
@@ -154,8 +154,9 @@ def test_breakdowns_by_day_clerk_region_item_and_month(city):
     d1, d2, d3 = city.days
     days = {row["key"]: row for row in selectors.breakdown(by="day", **city.period())}
     assert list(days) == [d1, d2, d3]
-    assert (days[d1]["received"], days[d1]["accepted"], days[d1]["completion_rate"]) == (10, 5, 0.0)
-    assert days[d2]["completion_rate"] == 100 * 4 / 7 and days[d3]["completion_rate"] is None
+    # The completion rate of a day is the share of that day's acceptances completed since.
+    assert (days[d1]["received"], days[d1]["accepted"], days[d1]["completion_rate"]) == (10, 5, 100.0)
+    assert days[d2]["completion_rate"] == 100 * (2 + 2) / 7 and days[d3]["completion_rate"] is None
     assert days[d3]["satisfaction_rate"] == 100 * 2 / 4
 
     clerks = selectors.breakdown(by="clerk", **city.period())
