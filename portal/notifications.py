@@ -43,6 +43,7 @@ KINDS = [
     Kind("case.transferred", _("Case transferred to another department"), PERSON),
     Kind("case.suspended", _("Time limit paused for a special procedure"), PERSON),
     Kind("case.extended", _("Time limit extended"), PERSON),
+    Kind("case.due_date_changed", _("Due date recounted on the official holidays"), PERSON),
     Kind("case.decided", _("Decision made"), PERSON, sms=True),
     Kind("case.completed", _("Case completed"), PERSON, sms=True),
     Kind("licence.issued", _("Licence issued"), PERSON, sms=True),

@@ -8,13 +8,25 @@ of a year that is already official sends the signal again.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals.models import CalendarDay, CalendarYear
-from approvals.selectors.calendar import calendar_missing_years
+from approvals.selectors.calendar import calendar_missing_years, calendar_years_to_warn
 from approvals.services.calendar import calendar_load_year, calendar_year_mark_official
+
+_site_index = admin.site.index
+
+
+def index_with_calendar_warning(request, extra_context=None):
+    """The admin index, with the years whose official holidays are missing (``templates/admin/index.html``)."""
+    context = {"calendar_missing_years": calendar_years_to_warn(today=timezone.localdate()), **(extra_context or {})}
+    return _site_index(request, extra_context=context)
+
+
+admin.site.index = index_with_calendar_warning
 
 
 def _years(years) -> str:

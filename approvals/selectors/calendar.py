@@ -74,3 +74,16 @@ def calendar_missing_years(*, years: Iterable[int]) -> list[int]:
     wanted = set(years)
     official = set(CalendarYear.objects.filter(year__in=wanted, is_official=True).values_list("year", flat=True))
     return sorted(wanted - official)
+
+
+# From this day of a year (month, day) the next year's schedule is due: the State Council
+# publishes it in the autumn, and deadlines of cases accepted then already reach into it.
+NEXT_YEAR_WARNING_FROM = (10, 1)
+
+
+def calendar_years_to_warn(*, today: datetime.date) -> list[int]:
+    """Return the years whose missing schedule an admin should be warned of: this year, and next from 1 October."""
+    years = [today.year]
+    if (today.month, today.day) >= NEXT_YEAR_WARNING_FROM:
+        years.append(today.year + 1)
+    return calendar_missing_years(years=years)

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -815,28 +815,97 @@ def case_mark_overdue(*, batch_size: int = 1000) -> dict:
     return {"overdue": len(newly), "warned": warned}
 
 
-def case_recompute_due_dates(*, year: int) -> int:
-    """Recompute running cases' due dates after the calendar of ``year`` changed; return how many moved.
+# Timeline actions that stop and restart the clock (see ``_stop_clock`` and ``_restart_clock``).
+_PAUSING, _RESUMING = {"request_supplement", "suspend"}, {"supplement", "resume"}
 
-    Cases whose clock was stopped at some point keep their dates (their pauses are not
-    replayed); a clerk sees the calendar warning on them.
+
+def _clock_history(case: Case) -> tuple[int, datetime.date | None]:
+    """Replay the case's timeline since its acceptance: return (working days stopped, day of the open stop).
+
+    The days stopped are the working days of each closed pause, counted on today's calendar;
+    the open stop is the day the clock stopped if it is stopped now, else None.
     """
-    moved = 0
+    accept = case.events.filter(action="accept").order_by("-created_at", "-id").first()
+    events = case.events.filter(action__in=_PAUSING | _RESUMING)
+    if accept is not None:
+        events = events.filter(id__gt=accept.pk)
+    stopped, since = 0, None
+    for event in events.order_by("created_at", "id"):
+        day = timezone.localtime(event.created_at).date()
+        if event.action in _PAUSING and event.from_state in CLOCK_RUNNING and since is None:
+            since = day
+        elif event.action in _RESUMING and event.to_state in CLOCK_RUNNING and since is not None:
+            stopped += calendar_selectors.working_days_between(since, day)
+            since = None
+    return stopped, since
+
+
+def case_recompute_due_dates(*, year: int) -> int:
+    """Recompute open cases' deadlines after the calendar of ``year`` changed; return how many changed.
+
+    Method: every deadline is re-derived from the case's history on today's calendar. The clock
+    has run for the working days from the day of acceptance, less the working days of each
+    pause (replayed from the timeline: a supplement request or special procedure stops it, the
+    supplement or the end of the procedure restarts it); the case has the limit in force at
+    acceptance plus its approved extensions. So, with K = limit + extensions + days paused:
+
+    - a running case is due K working days after its acceptance day;
+    - a stopped case has K less the working days from acceptance to the day it stopped left
+      (negative when it stopped late), which corrects a rest counted across the unknown year.
+
+    Working days add up (each is a difference of one count of working days), so this equals
+    replaying every pause and extension one by one. A due date that moves is written on the
+    timeline and told to the applicant.
+    """
+    changed = 0
+    day = today()
     with transaction.atomic():
+        running = Q(state__in=CLOCK_RUNNING, due_date__year__gte=year)
+        stopped = Q(due_date__isnull=True, paused_remaining_days__isnull=False) & ~Q(
+            state__in=[S.COMPLETED, S.WITHDRAWN]
+        )
         cases = (
-            Case.objects.select_for_update()
-            .filter(state__in=CLOCK_RUNNING, due_date__year__gte=year, accepted_at__isnull=False, extended_days=0)
-            .exclude(events__action__in=["request_supplement", "suspend"])
-            .select_related("implementation")
+            Case.objects.select_for_update(of=("self",))
+            .filter(running | stopped, accepted_at__isnull=False)
+            .select_related("implementation", "department", "applicant")
         )
         for case in cases:
             accepted = timezone.localtime(case.accepted_at).date()
-            due = calendar_selectors.add_working_days(accepted, _total_limit(case))
-            if due != case.due_date:
-                case.due_date, case.is_overdue = due, due < today()
-                case.save(update_fields=["due_date", "is_overdue", "updated_at"])
-                moved += 1
-    return moved
+            paused, since = _clock_history(case)
+            total = _total_limit(case) + paused
+            change = _Change(fields=[])
+            if case.due_date is not None and case.state in CLOCK_RUNNING:
+                due = calendar_selectors.add_working_days(accepted, total)
+                if calendar_selectors.working_days_signed(case.due_date, due) == 0:
+                    continue  # the same working day (or the same run of days off)
+                change.comment = _("Due date recomputed on the official holidays of %(year)s: %(old)s → %(new)s.") % {
+                    "year": year,
+                    "old": case.due_date.isoformat(),
+                    "new": due.isoformat(),
+                }
+                change.tell_applicant = "case.due_date_changed"
+                change.context = {"date": due.isoformat(), "previous": case.due_date.isoformat()}
+                case.due_date, case.is_overdue = due, due < day
+                change.fields += ["due_date", "is_overdue"]
+            elif since is not None:
+                remaining = total - calendar_selectors.working_days_signed(accepted, since)
+                if remaining == case.paused_remaining_days:
+                    continue
+                change.comment = _(
+                    "Working days left recomputed on the official holidays of %(year)s: %(old)s → %(new)s."
+                ) % {"year": year, "old": case.paused_remaining_days, "new": remaining}
+                case.paused_remaining_days, case.is_overdue = remaining, remaining < 0
+                change.fields += ["paused_remaining_days", "is_overdue"]
+            else:
+                continue
+            case.save(update_fields=[*change.fields, "updated_at"])
+            event = CaseEvent.objects.create(
+                case=case, action="recompute_due_date", from_state=case.state, to_state=case.state,
+                department_id=case.department_id, comment=change.comment,
+            )  # fmt: skip
+            _notify(case, event, change)
+            changed += 1
+    return changed
 
 
 # --- stored files --------------------------------------------------------------------------
