@@ -47,7 +47,7 @@ SAMPLE = {
     "days": 5, "approved": True, "type": "食品经营许可证", "number": "JY15001030000001", "valid_until": "2031-11-30",
     "verification_code": "ABCD2345", "subject": "需要原件吗", "answer": "复印件即可", "stars": 1, "day": "2026-11-26",
     "submitted": 10, "accepted": 9, "completed": 8, "overdue": 0, "satisfaction": "97.6%", "bad_reviews": 1,
-    "running_overdue": 2, "rectifications_overdue": 0, "complaints_open": 1,
+    "running_overdue": 2, "rectifications_overdue": 0, "complaints_open": 1, "previous": "2026-11-30",
 }  # fmt: skip
 
 
