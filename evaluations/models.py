@@ -188,6 +188,8 @@ class DailyStat(models.Model):
     Written in the same transaction as the case event, rating or complaint it counts (see
     ``evaluations.rollups``); ``manage.py rebuild_rollups`` recomputes it from scratch.
     ``clerk_key`` is the clerk's id or 0, so the unique key has no NULL in it.
+    ``accepted_completed`` sits in the row of the case's acceptance (day, department, clerk):
+    the cases accepted then that have been completed since, the numerator of the completion rate.
     """
 
     day = models.DateField()
@@ -195,10 +197,9 @@ class DailyStat(models.Model):
     implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     clerk_key = models.PositiveBigIntegerField(default=0)
-    ``accepted_completed`` sits in the row of the case's acceptance (day, department, clerk):
-    the cases accepted then that have been completed since, the numerator of the completion rate.
     received = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
+    accepted_completed = models.PositiveIntegerField(default=0)
     refused = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     approved = models.PositiveIntegerField(default=0)
@@ -206,7 +207,6 @@ class DailyStat(models.Model):
     overdue = models.PositiveIntegerField(default=0)
     days_used = models.PositiveIntegerField(default=0)
     days_committed = models.PositiveIntegerField(default=0)
-    accepted_completed = models.PositiveIntegerField(default=0)
     days_statutory = models.PositiveIntegerField(default=0)
     ratings = models.PositiveIntegerField(default=0)
     ratings_satisfied = models.PositiveIntegerField(default=0)
