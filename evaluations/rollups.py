@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from approvals.models import Case, CaseEvent
-from evaluations.models import DailyStat, Inquiry, Rating, Rectification
+from evaluations.models import DailyStat, Inquiry, Rating, Rectification, RectificationEvent
 
 STAFF_COUNTED = {"accept", "refuse", "complete"}
 
@@ -42,9 +42,31 @@ def bump(*, day, department_id: int, implementation_id: int, region_id: int, cle
         DailyStat.objects.filter(**key).update(**{name: F(name) + value for name, value in increments.items()})
 
 
+def take(*, day, department_id: int, implementation_id: int | None, clerk_id: int | None, **decrements) -> None:
+    """Subtract ``decrements`` from the row of this key, which holds them (counted there before).
+
+    The counters are never negative: only a row that holds at least the amounts is changed. A
+    row left with every counter at 0 is deleted, as a rebuild would not write it.
+    """
+    key = {
+        "day": day,
+        "department_id": department_id,
+        "implementation_id": implementation_id,
+        "clerk_key": clerk_id or 0,
+    }
+    rows = DailyStat.objects.filter(**key)
+    rows.filter(**{f"{name}__gte": value for name, value in decrements.items()}).update(
+        **{name: F(name) - value for name, value in decrements.items()}
+    )
+    rows.filter(**dict.fromkeys(DailyStat.COUNTERS, 0)).delete()
+
+
 def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
     """Count a case event: received on submit, accepted, refused, completed with its timing."""
     action = event.action
+    if action == "transfer":
+        _move_received(case, event)
+        return
     if action not in {"submit", *STAFF_COUNTED}:
         return
     implementation = case.implementation
@@ -75,6 +97,30 @@ def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
         _count_completion_of_acceptance(case, implementation)
 
 
+def _move_received(case: Case, event: CaseEvent) -> None:
+    """Move the case's "received" from the department it leaves to the one it is transferred to.
+
+    A case counts, received included, for the department that handled it to the end. The count
+    stays on the submit day and in the row of the case's implementation (the item applied for)
+    and its region: department figures follow the transfer, item and district figures stay
+    with the item applied for.
+    """
+    earlier = (
+        CaseEvent.objects.filter(case=case, action__in=["submit", "transfer"])
+        .exclude(pk=event.pk)
+        .order_by("-created_at", "-id")
+        .values_list("department_id", flat=True)
+    )
+    submitted = CaseEvent.objects.filter(case=case, action="submit").order_by("created_at", "id").first()
+    leaving = earlier.first()
+    if submitted is None or leaving is None or leaving == event.department_id:
+        return
+    implementation = case.implementation
+    key = {"day": local_day(submitted.created_at), "implementation_id": implementation.pk, "clerk_id": None}
+    take(**key, department_id=leaving, received=1)
+    bump(**key, department_id=event.department_id, region_id=implementation.region_id, received=1)
+
+
 def _count_completion_of_acceptance(case: Case, implementation) -> None:
     """Add the completed case to the row its acceptance was counted in (the completion rate's cohort)."""
     accept = (
@@ -102,15 +148,46 @@ def on_rating(rating: Rating) -> None:
         implementation_id=rating.implementation_id,
         region_id=rating.region_id,
         clerk_id=rating.clerk_id,
-        ratings=1,
-        ratings_satisfied=1 if rating.stars >= 3 else 0,
-        stars=rating.stars,
-        attitude=rating.attitude,
-        bad_reviews=1 if rating.stars <= 2 else 0,
+        **_rating_counters(rating),
+    )
+
+
+def _rating_counters(rating: Rating) -> dict:
+    return {
+        "ratings": 1,
+        "ratings_satisfied": 1 if rating.stars >= 3 else 0,
+        "stars": rating.stars,
+        "attitude": rating.attitude,
+        "bad_reviews": 1 if rating.stars <= 2 else 0,
+    }
+
+
+def on_appeal_upheld(rectification: Rectification) -> None:
+    """An upheld appeal (malicious review): the review leaves the satisfaction and rectification figures."""
+    rating = rectification.rating
+    take(
+        day=local_day(rating.created_at),
+        department_id=rating.department_id,
+        implementation_id=rating.implementation_id,
+        clerk_id=rating.clerk_id,
+        **_rating_counters(rating),
     )
 
 
 def on_rectification_closed(rectification: Rectification) -> None:
+    """Count a bad review as rectified when its rectification is closed after being rectified.
+
+    Closing straight after a rejected appeal is not a rectification: the review stays a bad
+    review that was not put right.
+    """
+    closing = (
+        RectificationEvent.objects.filter(rectification=rectification, action="close")
+        .order_by("-created_at", "-id")
+        .values_list("from_state", flat=True)
+        .first()
+    )
+    if closing != Rectification.State.RECTIFIED:
+        return
     rating = rectification.rating
     bump(
         day=local_day(rectification.closed_at),
@@ -158,9 +235,13 @@ def rebuild() -> int:
         region_id=F("case__implementation__region_id"),
         clerk_key=Coalesce("actor_id", Value(0)),
     )
-    submitted = events.filter(action="submit").values("day", "department_key", "implementation_id", "region_id")
+    # Received counts for the department the case is with now (after any transfers), on the submit
+    # day, in the row of the case's implementation (the item applied for) and its region.
+    submitted = events.filter(action="submit").values(
+        "day", "implementation_id", "region_id", final_department=F("case__department_id")
+    )
     _merge(
-        ({**r, "department_id": r["department_key"], "clerk_key": 0} for r in submitted.annotate(n=Count("id"))),
+        ({**r, "department_id": r["final_department"], "clerk_key": 0} for r in submitted.annotate(n=Count("id"))),
         totals,
         {"received": "n"},
     )
@@ -205,8 +286,10 @@ def rebuild() -> int:
             "days_statutory": "statutory",
         },
     )  # fmt: skip
+    # A review whose appeal was upheld (a malicious review) is not counted at all.
     ratings = (
-        Rating.objects.annotate(day=TruncDate("created_at", tzinfo=tz), clerk_key=Coalesce("clerk_id", Value(0)))
+        Rating.objects.exclude(rectification__state=Rectification.State.UPHELD)
+        .annotate(day=TruncDate("created_at", tzinfo=tz), clerk_key=Coalesce("clerk_id", Value(0)))
         .values("day", "department_id", "implementation_id", "region_id", "clerk_key")
         .annotate(
             n=Count("id"),
@@ -220,6 +303,13 @@ def rebuild() -> int:
                              "attitude": "attitude_sum", "bad_reviews": "bad"})  # fmt: skip
     rectified = (
         Rectification.objects.filter(closed_at__isnull=False, state=Rectification.State.CLOSED)
+        .filter(
+            Exists(
+                RectificationEvent.objects.filter(
+                    rectification_id=OuterRef("pk"), action="close", from_state=Rectification.State.RECTIFIED
+                )
+            )
+        )
         .annotate(
             day=TruncDate("closed_at", tzinfo=tz),
             implementation_id=F("rating__implementation_id"),

@@ -160,6 +160,8 @@ def rectification_step(*, rectification_id: int, actor, action: str, note: str =
         )
         if target == R.CLOSED:
             rollups.on_rectification_closed(rectification)
+        if target == R.UPHELD:
+            rollups.on_appeal_upheld(rectification)
         audit.record(f"rectification.{action}", actor=actor, obj=rectification, detail=f"{from_state} → {target}")
     return rectification
 

@@ -12,14 +12,18 @@ import pytest
 import time_machine
 
 from approvals.services import cases as services
+from departments.models import StaffMembership
 from evaluations import rollups
 from evaluations.models import DailyStat
 from evaluations.selectors import supervision as selectors
+from evaluations.services import rating_submit, rectification_step
 from tests.approvals.workflow_helpers import World
+from tests.factories import DepartmentFactory, StaffMembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MARCH = {"start": datetime.date(2026, 3, 1), "end": datetime.date(2026, 3, 31)}
 
 
 def at(day: str, hour: int = 10):
@@ -99,4 +103,91 @@ def test_more_completions_than_acceptances_in_a_period_no_longer_give_more_than_
     rows = selectors.breakdown(by="clerk", start=datetime.date(2026, 2, 1), end=datetime.date(2026, 3, 31))
     assert all(row["completion_rate"] is None or row["completion_rate"] <= 100 for row in rows)
     assert fresh.state == "accepted"
+    assert_rebuild_agrees()
+
+
+# --- 5. appeals ----------------------------------------------------------------------------
+
+
+def rate(case, applicant, stars):
+    return rating_submit(case_id=case.pk, applicant=applicant, stars=stars, efficiency=stars, attitude=stars,
+                         guide_accuracy=stars, convenience=stars)  # fmt: skip
+
+
+def steps(rectification, actor, *actions):
+    notes = {"call_back": "已回访", "rectify": "已整改", "appeal": "恶意差评"}
+    for action in actions:
+        rectification_step(rectification_id=rectification.pk, actor=actor, action=action, note=notes.get(action, ""))
+
+
+def test_an_upheld_appeal_removes_the_review_and_a_rejected_one_still_needs_rectification():
+    world = World()
+    supervisor = StaffMembershipFactory(supervisor=True).user
+    with at("2026-03-03"):
+        cases = [complete(world, decided(world)) for _ in range(4)]
+        rate(cases[0], world.applicant, 5)
+        malicious = rate(cases[1], world.applicant, 1).rectification
+        fair = rate(cases[2], world.applicant, 2).rectification
+        fixed = rate(cases[3], world.applicant, 1).rectification
+    with at("2026-03-05"):
+        steps(malicious, world.clerk, "appeal")
+        steps(malicious, supervisor, "uphold")
+        steps(fair, world.clerk, "appeal")
+        steps(fair, supervisor, "reject")
+        steps(fair, world.clerk, "close")
+        steps(fixed, world.clerk, "verify", "call_back", "rectify", "close")
+    figures = month("2026-03-01", "2026-03-31", department=world.department)
+    # Before: 4 ratings, 1 satisfied (25 %), 3 bad reviews of which 2 "rectified" (the rejected appeal
+    # closed at once counted): 66.7 %. Now the upheld review is gone and only the real fix counts.
+    assert (figures["ratings"], figures["ratings_satisfied"], figures["stars"]) == (3, 1, 8)
+    assert figures["satisfaction_rate"] == pytest.approx(100 / 3)
+    assert (figures["bad_reviews"], figures["rectified"]) == (2, 1)
+    assert figures["rectification_rate"] == 50
+    assert_rebuild_agrees()
+
+
+def test_an_upheld_appeal_of_the_only_review_of_a_day_leaves_no_row_behind():
+    world = World()
+    supervisor = StaffMembershipFactory(supervisor=True).user
+    with at("2026-03-03"):
+        case = complete(world, decided(world))
+    with at("2026-03-04"):
+        rectification = rate(case, world.applicant, 1).rectification
+    with at("2026-03-05"):
+        steps(rectification, world.clerk, "verify", "appeal")
+        steps(rectification, supervisor, "uphold")
+    assert not DailyStat.objects.filter(day=datetime.date(2026, 3, 4)).exists()
+    figures = month("2026-03-01", "2026-03-31")
+    assert figures["ratings"] == 0 and figures["satisfaction_rate"] is None and figures["rectification_rate"] is None
+    assert_rebuild_agrees()
+
+
+# --- 2. transfers --------------------------------------------------------------------------
+
+
+def test_a_transferred_case_counts_received_included_for_the_department_that_handled_it_to_the_end():
+    world = World()
+    third = DepartmentFactory()
+    third_clerk = StaffMembershipFactory(department=third).user
+    third_reviewer = StaffMembershipFactory(department=third, role=StaffMembership.Role.REVIEWER).user
+    with at("2026-03-03"):
+        stays = world.submitted()
+        case = services.case_transfer(case_id=world.submitted().pk, actor=world.clerk,
+                                      to_department=world.other_department, reason="移送")  # fmt: skip
+    with at("2026-03-04"):
+        services.case_transfer(case_id=case.pk, actor=world.other_clerk, to_department=third, reason="再移送")
+        services.case_accept(case_id=case.pk, actor=third_clerk)
+        services.case_start_review(case_id=case.pk, actor=third_clerk)
+        services.case_approve(case_id=case.pk, actor=third_reviewer)
+        services.case_complete(case_id=case.pk, actor=third_clerk)
+        rate(case, world.applicant, 4)
+    assert stays.department_id == world.department.pk
+    rows = {row["key"]: row for row in selectors.breakdown(by="department", **MARCH)}
+    # Before: received 2 for the first department, accepted, completed and rated for the third.
+    first, last = rows[world.department.pk], rows[third.pk]
+    assert (first["received"], first["accepted"], first["completed"]) == (1, 0, 0)
+    assert (last["received"], last["accepted"], last["completed"], last["ratings"]) == (1, 1, 1, 1)
+    assert world.other_department.pk not in rows  # the department it only passed through counts nothing
+    # Received stays on the submit day.
+    assert DailyStat.objects.get(department=third, received=1).day == datetime.date(2026, 3, 3)
     assert_rebuild_agrees()

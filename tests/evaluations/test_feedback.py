@@ -275,7 +275,7 @@ def test_a_rejected_appeal_goes_back_to_the_department_to_close(world, superviso
     rectification_step(rectification_id=rectification.pk, actor=world.clerk, action="close")
     assert Rectification.objects.get(pk=rectification.pk).state == R.CLOSED
     assert list(rectification.events.values_list("action", flat=True)) == ["appeal", "reject", "close"]
-    assert rectified_total() == 1
+    assert rectified_total() == 0  # closed without being rectified: the bad review stays unrectified
 
 
 def test_the_applicant_rates_the_fix_once(client, world):

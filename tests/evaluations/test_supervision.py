@@ -51,13 +51,14 @@ def stat(day, implementation, clerk=None, **counters) -> DailyStat:
 class City:
     """Two departments in two districts over three days, with counters chosen to be checked by hand.
 
-    Department A (totals): received 8, accepted 8, completed 7 (6 on time, 1 late), 21 working
-    days used against 35 committed and 140 statutory, 4 ratings (5, 4, 3 and 1 stars; attitude
+    Department A (totals): received 8, accepted 8 of which 7 completed since (5 of the 5
+    accepted on the first day, 2 of the 3 of the second), completed 7 (6 on time, 1 late), 21
+    working days used against 35 committed and 140 statutory, 4 ratings (5, 4, 3 and 1 stars; attitude
     16), 1 bad review rectified, 2 consultations, 1 complaint. It publishes two items, one with
     materials, process and an FAQ (a complete guide), one without an FAQ and needing no visit.
 
-    Department B: received 5, accepted 4, refused 1, completed 2 (1 late), 10 days used against
-    10 committed and 20 statutory, 2 ratings (4 and 2 stars; attitude 6), 1 bad review, 1
+    Department B: received 5, accepted 4 (2 completed since), refused 1, completed 2 (1 late), 10
+    days used against 10 committed and 20 statutory, 2 ratings (4 and 2 stars; attitude 6), 1 bad review, 1
     complaint. Its only item is retired, so it has nothing published.
     """
 
