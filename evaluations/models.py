@@ -26,6 +26,13 @@ class EvaluationSettings(models.Model):
     weight_satisfaction = models.PositiveSmallIntegerField(_("weight: satisfaction"), default=25)
     weight_attitude = models.PositiveSmallIntegerField(_("weight: service attitude"), default=15)
     weight_complaints = models.PositiveSmallIntegerField(_("weight: consultations and complaints"), default=10)
+    ranking_min_completed = models.PositiveSmallIntegerField(
+        _("completed cases needed to be ranked"),
+        default=1,
+        help_text=_(
+            "A department with fewer completed cases in the period is listed apart as “insufficient data”, not ranked."
+        ),
+    )
 
     class Meta:
         verbose_name = _("evaluation settings")
@@ -187,14 +194,16 @@ class DailyStat(models.Model):
 
     Written in the same transaction as the case event, rating or complaint it counts (see
     ``evaluations.rollups``); ``manage.py rebuild_rollups`` recomputes it from scratch.
-    ``clerk_key`` is the clerk's id or 0, so the unique key has no NULL in it.
+    ``clerk_key`` is the clerk's id or 0. ``implementation`` is empty only on the rows of
+    consultations and complaints that name a department and no item; the unique key treats
+    that empty value as one value (``NULLS NOT DISTINCT``), so a day and department has one such row.
     ``accepted_completed`` sits in the row of the case's acceptance (day, department, clerk):
     the cases accepted then that have been completed since, the numerator of the completion rate.
     """
 
     day = models.DateField()
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
-    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="+")
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, null=True, related_name="+")
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     clerk_key = models.PositiveBigIntegerField(default=0)
     received = models.PositiveIntegerField(default=0)
@@ -228,7 +237,9 @@ class DailyStat(models.Model):
         verbose_name_plural = _("daily statistics")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "department", "implementation", "clerk_key"], name="daily_stat_unique_key"
+                fields=["day", "department", "implementation", "clerk_key"],
+                name="daily_stat_unique_key",
+                nulls_distinct=False,
             ),
         ]
         indexes = [

@@ -24,7 +24,7 @@ def local_day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def bump(*, day, department_id: int, implementation_id: int, region_id: int, clerk_id: int | None, **increments):
+def bump(*, day, department_id: int, implementation_id: int | None, region_id: int, clerk_id: int | None, **increments):
     """Add ``increments`` to the row of this key, creating it if needed (safe under concurrency)."""
     key = {
         "day": day,
@@ -200,15 +200,17 @@ def on_rectification_closed(rectification: Rectification) -> None:
 
 
 def on_inquiry(inquiry: Inquiry) -> None:
-    """Count a consultation or complaint against its department and implementation (if it names one)."""
+    """Count a consultation or complaint for the department it names, and its item if it names one.
+
+    One that names only a department is counted in that department's row without an item
+    (``implementation`` empty, the department's region).
+    """
     implementation = inquiry.implementation or (inquiry.case.implementation if inquiry.case_id else None)
-    if implementation is None:
-        return
     bump(
         day=local_day(inquiry.created_at),
         department_id=inquiry.department_id,
-        implementation_id=implementation.pk,
-        region_id=implementation.region_id,
+        implementation_id=implementation.pk if implementation else None,
+        region_id=implementation.region_id if implementation else inquiry.department.region_id,
         clerk_id=None,
         consultations=1 if inquiry.kind == Inquiry.Kind.CONSULTATION else 0,
         complaints=1 if inquiry.kind == Inquiry.Kind.COMPLAINT else 0,
@@ -325,9 +327,8 @@ def rebuild() -> int:
             day=TruncDate("created_at", tzinfo=tz),
             implementation_key=Coalesce("implementation_id", "case__implementation_id"),
         )
-        .filter(implementation_key__isnull=False)
         .annotate(
-            region_id=Coalesce("implementation__region_id", "case__implementation__region_id"),
+            region_id=Coalesce("implementation__region_id", "case__implementation__region_id", "department__region_id"),
             clerk_key=Value(0),
         )
         .values("day", "department_id", "implementation_key", "region_id", "clerk_key")

@@ -10,10 +10,11 @@ R = Rectification.State
 
 # action: (from states, to state, who: department staff / applicant / supervisor)
 RECTIFICATION_TRANSITIONS = {
-    "verify": ({R.OPEN}, R.VERIFIED, "department"),
+    # A rejected appeal sends the bad review back to be rectified like any other (docs/figures.md).
+    "verify": ({R.OPEN, R.REJECTED}, R.VERIFIED, "department"),
     "call_back": ({R.VERIFIED}, R.CALLED_BACK, "department"),
     "rectify": ({R.CALLED_BACK}, R.RECTIFIED, "department"),
-    "close": ({R.RECTIFIED, R.REJECTED}, R.CLOSED, "department"),
+    "close": ({R.RECTIFIED}, R.CLOSED, "department"),
     "appeal": ({R.OPEN, R.VERIFIED}, R.APPEALED, "department"),
     "uphold": ({R.APPEALED}, R.UPHELD, "supervisor"),
     "reject": ({R.APPEALED}, R.REJECTED, "supervisor"),

@@ -18,12 +18,15 @@ Figures (rates in percent, ``None`` when the denominator is 0, shown "—"):
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import FAQ, Case, CaseEvent, Implementation, Material, SharingLog, Status
+from approvals.workflow import CLOCK_RUNNING
 from departments.models import Department, Region, StaffMembership
 from evaluations.models import DailyStat, EvaluationSettings, Inquiry
 
@@ -52,7 +55,30 @@ _GROUPS = {
 
 
 def ratio(numerator: int, denominator: int, scale: float = 100.0) -> float | None:
+    """Return ``scale × numerator / denominator``, None when there is nothing to divide by.
+
+    One division of integers: the float is the nearest to the exact quotient, so its shortest
+    decimal form (``repr``) is the exact figure whenever that has a short decimal form (5/16 is
+    31.25 exactly), which is what ``half_up`` rounds.
+    """
     return None if not denominator else scale * numerator / denominator
+
+
+def half_up_text(value, places: int = 1) -> str | None:
+    """The one rounding rule of every published figure: half up, to ``places`` decimals (31.25 → "31.3").
+
+    Python's own ``f"{x:.1f}"`` rounds the binary value half to even (31.25 → "31.2"); Django's
+    ``floatformat`` rounds half up from ``repr``, as this does, so tables, CSV, cards, ranking and
+    disclosure all agree.
+    """
+    if value is None:
+        return None
+    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def half_up(value, places: int = 1) -> float | None:
+    """``half_up_text`` as a number (for scores and charts)."""
+    return None if value is None else float(half_up_text(value, places))
 
 
 def _sum_counters(rows) -> dict[str, int]:
@@ -155,6 +181,8 @@ def _labels(by: str, row: dict, numbers: dict[int, str]) -> dict:
     if by == "department":
         return {"key": row["department_id"], "name": row["department__name"], "code": row["department__code"]}
     if by == "implementation":
+        if row["implementation_id"] is None:  # consultations and complaints that name only a department
+            return {"key": None, "name": str(_("No item named")), "code": "", "parent": ""}
         return {
             "key": row["implementation_id"],
             "name": row["implementation__name"],
@@ -230,6 +258,9 @@ class Ranking:
 
     rows: list[dict] = field(default_factory=list)
     weights: list[tuple[str, str, int]] = field(default_factory=list)  # (dimension, label, weight)
+    # Departments active in the period with too few completed cases to be ranked, by name.
+    insufficient: list[dict] = field(default_factory=list)
+    minimum: int = 1
 
 
 def _dimensions(counters: Mapping, guides: Mapping | None) -> dict[str, float | None]:
@@ -262,7 +293,12 @@ def performance(*, start: datetime.date, end: datetime.date, department_rows: li
     score = 100 × Σ weightᵢ × dimensionᵢ / Σ weightᵢ with the weights of ``EvaluationSettings``,
     summed over the dimensions that have data: a dimension whose denominator is 0 is left out
     and the other weights are renormalised. A department with no dimension has no score and
-    ranks last. Equal scores share a rank. ``department_rows`` may pass an unfiltered
+    ranks last. Equal scores share a rank.
+
+    Only a department with at least ``EvaluationSettings.ranking_min_completed`` completed cases in
+    the period (never fewer than 1) is ranked. The others are listed apart as "insufficient data"
+    (``Ranking.insufficient``): before, a department that had completed nothing scored 100 on the
+    process dimension alone and ranked first. ``department_rows`` may pass an unfiltered
     ``breakdown(by="department")`` of the same period to save its query.
 
     Queries: the department breakdown, the settings row and one aggregate over implementations.
@@ -272,12 +308,16 @@ def performance(*, start: datetime.date, end: datetime.date, department_rows: li
     if department_rows is None:
         department_rows = breakdown(by="department", start=start, end=end)
     guides = implementation_summary()
-    rows = []
+    minimum = max(1, settings.ranking_min_completed)
+    rows, insufficient = [], []
     for department in department_rows:
+        if department["completed"] < minimum:
+            insufficient.append({"name": department["name"], "code": department["code"], **department})
+            continue
         shares = _dimensions(department, guides.get(department["key"]))
         used = [(shares[key], weight) for key, _label, weight in weights if shares[key] is not None and weight]
         total_weight = sum(weight for _share, weight in used)
-        score = round(100 * sum(share * weight for share, weight in used) / total_weight, 1) if total_weight else None
+        score = half_up(100 * sum(share * weight for share, weight in used) / total_weight) if total_weight else None
         rows.append(
             {
                 "key": department["key"],
@@ -294,7 +334,31 @@ def performance(*, start: datetime.date, end: datetime.date, department_rows: li
         if row["score"] != previous:
             rank, previous = position, row["score"]
         row["rank"] = rank if row["score"] is not None else None
-    return Ranking(rows=rows, weights=[(key, str(label), weight) for key, label, weight in weights])
+    insufficient.sort(key=lambda r: r["name"])
+    return Ranking(
+        rows=rows,
+        weights=[(key, str(label), weight) for key, label, weight in weights],
+        insufficient=insufficient,
+        minimum=minimum,
+    )
+
+
+def running_late(*, department=None, region=None, implementation=None) -> dict:
+    """Return the cases whose clock runs now and how many of them are past their due date (one query).
+
+    The overdue rate counts completed cases only; a case still running past its deadline is
+    published beside it, so that lateness not yet ended is not hidden. It is a figure of now, not
+    of a period: ``{"total": running, "late": past due, "rate": late / running in percent}``.
+    """
+    cases = Case.objects.filter(state__in=CLOCK_RUNNING)
+    if department is not None:
+        cases = cases.filter(department=department)
+    if region is not None:
+        cases = cases.filter(implementation__region=region)
+    if implementation is not None:
+        cases = cases.filter(implementation=implementation)
+    counts = cases.aggregate(total=Count("pk"), late=Count("pk", filter=Q(due_date__lt=timezone.localdate())))
+    return {**counts, "rate": ratio(counts["late"], counts["total"])}
 
 
 # --- the scope of a page: a department, region or item named by its code ------------------

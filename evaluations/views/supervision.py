@@ -8,6 +8,7 @@ the case table is the look-up of one case by its supervision code.
 import csv
 import datetime
 import hashlib
+import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -66,7 +67,7 @@ def cell(value, kind: str, empty: str = "—") -> str:
         return empty
     if kind == "count":
         return str(value)
-    return f"{value:.1f}" if kind == "rate" else f"{value:.2f}"
+    return selectors.half_up_text(value, 1 if kind == "rate" else 2)
 
 
 # --- the period ----------------------------------------------------------------------------
@@ -202,25 +203,53 @@ def _satisfaction_chart(department_rows: list[dict]) -> dict:
     rated = sorted(rated[:SATISFACTION_CHART_DEPARTMENTS], key=lambda r: (-r["satisfaction_rate"], r["name"]))
     return {
         "labels": [r["name"] for r in rated],
-        "datasets": [{"label": _("Satisfaction (%)"), "data": [round(r["satisfaction_rate"], 1) for r in rated]}],
+        "datasets": [
+            {"label": _("Satisfaction (%)"), "data": [selectors.half_up(r["satisfaction_rate"]) for r in rated]}
+        ],
     }
 
 
+FIGURES_VERSION_KEY = "supervision:version"
+
+
+def figures_version_bump() -> None:
+    """Make every cached supervision figure stale at once (after a rebuild of the store)."""
+    try:
+        cache.incr(FIGURES_VERSION_KEY)
+    except ValueError:
+        cache.set(FIGURES_VERSION_KEY, 1, timeout=None)
+
+
 def _figures_cached(key: str, compute):
-    """Return ``compute()``, kept ``SUPERVISION_CACHE_SECONDS`` under ``key`` (0: always computed).
+    """Return ``compute()``, shared for ``SUPERVISION_CACHE_SECONDS`` (0: always computed), without a stampede.
 
     The figures of a period come from tens of thousands of DailyStat rows in a large city;
-    supervisors watching the dashboard share one computation a minute instead of one each.
+    supervisors watching the dashboard share one computation instead of one each. When the
+    shared value grows old, one request recomputes it under a lock while every other request
+    keeps serving the previous value (at most one computation at a time per page, instead of
+    one per worker that happened to ask at that moment). A rebuild of the store makes every
+    value stale at once (``figures_version_bump``).
     """
     seconds = settings.SUPERVISION_CACHE_SECONDS
     if not seconds:
         return compute()
-    key = f"supervision:{get_language()}:{hashlib.sha256(key.encode()).hexdigest()}"
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, seconds)
-    return found
+    version = cache.get(FIGURES_VERSION_KEY, 0)
+    key = f"supervision:{version}:{get_language()}:{hashlib.sha256(key.encode()).hexdigest()}"
+    found = cache.get(key)  # (fresh until, value)
+    now = time.time()
+    if found is not None and found[0] > now:
+        return found[1]
+    lock = f"{key}:computing"
+    if found is not None and not cache.add(lock, 1, timeout=max(30, seconds)):
+        return found[1]  # another request is computing it: the previous figures meanwhile
+    try:
+        value = compute()
+        # Kept well past its freshness, so that there is a previous value to serve while recomputing.
+        cache.set(key, (now + seconds, value), seconds * 10)
+    finally:
+        if found is not None:
+            cache.delete(lock)
+    return value
 
 
 def _overview_figures(*, by: str, period: Period, scope: dict, codes: dict, page_number) -> dict:
@@ -247,9 +276,15 @@ def _overview_figures(*, by: str, period: Period, scope: dict, codes: dict, page
         "daily_chart": _daily_chart(day_rows, period),
         "day_rows": day_rows,
         "satisfaction_chart": _satisfaction_chart(department_rows),
-        "ranking": selectors.Ranking(rows=ranking.rows[:RANKING_ON_OVERVIEW], weights=ranking.weights),
+        "ranking": selectors.Ranking(
+            rows=ranking.rows[:RANKING_ON_OVERVIEW],
+            weights=ranking.weights,
+            insufficient=ranking.insufficient,
+            minimum=ranking.minimum,
+        ),
         "ranking_count": len(ranking.rows),
         "overdue_rectifications": selectors.overdue_rectification_count(),
+        "running": selectors.running_late(**scope),
         "computed_at": timezone.now(),
     }
 
@@ -294,12 +329,14 @@ def overview(request):
 def performance(request):
     """Rank every department active in the period by its performance score, with the method."""
     period = period_from(request)
-    ranking = _figures_cached(
+    ranking, computed_at = _figures_cached(
         f"performance:{period.start}:{period.end}",
-        lambda: selectors.performance(start=period.start, end=period.end),
+        lambda: (selectors.performance(start=period.start, end=period.end), timezone.now()),
     )
     context = {
         "period": period,
+        "computed_at": computed_at,
+        "supervision_cache_seconds": settings.SUPERVISION_CACHE_SECONDS,
         "quick_periods": quick_periods(period),
         "ranking": ranking,
         "ranking_rows": ranking.rows,
@@ -407,6 +444,10 @@ def disclosure(request):
         "query_string": urlencode({key: value for key, value in {"q": q, "department": code}.items() if value}),
         "department": department,
         "implementation_rows": implementation_rows,
+        # The page is shared for DISCLOSURE_CACHE_SECONDS; it says so, with the time it was computed.
+        "running": selectors.running_late(),
+        "computed_at": timezone.now(),
+        "max_age_seconds": DISCLOSURE_CACHE_SECONDS,
     }
     return render(request, "evaluations/disclosure.html", context)
 

@@ -14,9 +14,9 @@ import time_machine
 from approvals.services import cases as services
 from departments.models import StaffMembership
 from evaluations import rollups
-from evaluations.models import DailyStat
+from evaluations.models import DailyStat, Inquiry
 from evaluations.selectors import supervision as selectors
-from evaluations.services import rating_submit, rectification_step
+from evaluations.services import inquiry_create, rating_submit, rectification_step
 from tests.approvals.workflow_helpers import World
 from tests.factories import DepartmentFactory, StaffMembershipFactory
 
@@ -106,6 +106,32 @@ def test_more_completions_than_acceptances_in_a_period_no_longer_give_more_than_
     assert_rebuild_agrees()
 
 
+# --- 6. consultations and complaints that name only a department ---------------------------
+
+
+def test_complaints_and_consultations_naming_only_a_department_count_for_that_department():
+    world = World()
+    with at("2026-03-03"):
+        for kind in (Inquiry.Kind.COMPLAINT, Inquiry.Kind.COMPLAINT, Inquiry.Kind.CONSULTATION):
+            inquiry_create(asker=world.applicant, kind=kind, subject="窗口", question="排队太久",
+                           department=world.department)  # fmt: skip
+        inquiry_create(asker=world.applicant, kind=Inquiry.Kind.COMPLAINT, subject="材料", question="要求重复提交",
+                       implementation=world.implementation)  # fmt: skip
+    figures = month("2026-03-01", "2026-03-31", department=world.department)
+    # Before: the three that name only the department were dropped (1 complaint, 0 consultations).
+    assert (figures["complaints"], figures["consultations"]) == (3, 1)
+    rows = {row["name"]: row for row in selectors.breakdown(by="department", **MARCH)}
+    assert rows[world.department.name]["complaints"] == 3
+    regions = {row["key"]: row for row in selectors.breakdown(by="region", **MARCH)}
+    assert regions[world.department.region_id]["consultations"] == 1
+    # The item breakdown of the department still adds up to its own row: one row without an item.
+    items = selectors.breakdown(by="implementation", department=world.department, **MARCH)
+    assert sum(row["complaints"] for row in items) == 3
+    assert [(row["key"], row["complaints"]) for row in items if row["key"] is None] == [(None, 2)]
+    assert DailyStat.objects.filter(implementation=None).count() == 1  # one row per day and department
+    assert_rebuild_agrees()
+
+
 # --- 5. appeals ----------------------------------------------------------------------------
 
 
@@ -133,12 +159,12 @@ def test_an_upheld_appeal_removes_the_review_and_a_rejected_one_still_needs_rect
         steps(malicious, world.clerk, "appeal")
         steps(malicious, supervisor, "uphold")
         steps(fair, world.clerk, "appeal")
-        steps(fair, supervisor, "reject")
-        steps(fair, world.clerk, "close")
+        steps(fair, supervisor, "reject")  # back to the department, not yet rectified
         steps(fixed, world.clerk, "verify", "call_back", "rectify", "close")
     figures = month("2026-03-01", "2026-03-31", department=world.department)
     # Before: 4 ratings, 1 satisfied (25 %), 3 bad reviews of which 2 "rectified" (the rejected appeal
-    # closed at once counted): 66.7 %. Now the upheld review is gone and only the real fix counts.
+    # closed at once counted): 66.7 %. Now the upheld review is gone, the rejected appeal must be
+    # rectified before it can be closed, and only the real fix counts.
     assert (figures["ratings"], figures["ratings_satisfied"], figures["stars"]) == (3, 1, 8)
     assert figures["satisfaction_rate"] == pytest.approx(100 / 3)
     assert (figures["bad_reviews"], figures["rectified"]) == (2, 1)

@@ -3,6 +3,8 @@
 from django.core.management.base import BaseCommand
 
 from evaluations.rollups import rebuild
+from evaluations.views.supervision import figures_version_bump
+from portal.cache import page_cache_invalidate
 
 
 class Command(BaseCommand):
@@ -10,4 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rows = rebuild()
+        # The next page view shows the rebuilt figures: cached dashboards and the disclosure go stale.
+        figures_version_bump()
+        page_cache_invalidate("disclosure")
         self.stdout.write(self.style.SUCCESS(f"Supervision store rebuilt: {rows} rows."))
