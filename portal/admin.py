@@ -159,7 +159,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log, read-only: nobody adds, changes or deletes a line here."""
 
     list_display = ["at", "actor_label", "ip", "action", "object_type", "object_id", "result"]
@@ -167,15 +167,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "action", "object_id", "ip"]
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def run_for_each(modeladmin, request, queryset, service, argument: str, done_message) -> None:

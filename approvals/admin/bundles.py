@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from approvals.models import Bundle, BundleApplication, BundlePart, Case
 from approvals.services import bundles as services
-from portal.admin import run_for_each
+from portal.admin import ReadOnlyAdmin, run_for_each
 
 
 class BundlePartInline(admin.TabularInline):
@@ -78,7 +78,7 @@ class BundleCaseInline(admin.TabularInline):
 
 
 @admin.register(BundleApplication)
-class BundleApplicationAdmin(admin.ModelAdmin):
+class BundleApplicationAdmin(ReadOnlyAdmin):
     """Read only: an application is made by ``bundle_submit`` and its cases move on the staff desk."""
 
     list_display = ["code", "bundle", "applicant", "submitted_at"]
@@ -91,12 +91,3 @@ class BundleApplicationAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["code", "bundle", "applicant", "submitted_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
