@@ -323,6 +323,7 @@ def performance(*, start: datetime.date, end: datetime.date, department_rows: li
                 "key": department["key"],
                 "name": department["name"],
                 "code": department["code"],
+                "completed": department["completed"],
                 "score": score,
                 "dimensions": {key: None if share is None else 100 * share for key, share in shares.items()},
                 "cells": [None if shares[key] is None else 100 * shares[key] for key, _label, _weight in weights],

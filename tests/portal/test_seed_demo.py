@@ -67,3 +67,25 @@ def test_seed_demo_twice_changes_nothing():
     first = snapshot()
     call_command("seed_demo", verbosity=0)
     assert snapshot() == first
+
+
+def test_the_demo_citys_figures_read_right_to_a_supervisor():
+    """No department ranked without completed cases, no rate above 100 %, lateness not hidden (docs/figures.md)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from evaluations.selectors import supervision
+
+    call_command("seed_demo", verbosity=0)
+    end = timezone.localdate()
+    start = end - datetime.timedelta(days=364)
+    ranking = supervision.performance(start=start, end=end)
+    assert ranking.rows, "the demo city ranks its departments"
+    assert all(row["completed"] >= ranking.minimum for row in ranking.rows)
+    assert all(row["score"] is None or row["score"] < 100 or row["completed"] > 0 for row in ranking.rows)
+    for row in supervision.breakdown(by="department", start=start, end=end):
+        for rate in ("completion_rate", "on_time_rate", "overdue_rate", "satisfaction_rate", "rectification_rate"):
+            assert row[rate] is None or 0 <= row[rate] <= 100, (row["name"], rate, row[rate])
+    running = supervision.running_late()
+    assert running["total"] > 0 and running["late"] <= running["total"]
