@@ -727,27 +727,38 @@ def insert_feedback(size: Size) -> dict:
     return {"ratings": ratings, "rectifications": rectifications, "inquiries": inquiries}
 
 
-# The same counting as evaluations.rollups.rebuild, in one grouped statement.
+# The same counting as evaluations.rollups.rebuild (docs/figures.md), in one grouped statement:
+# received for the case's department now (after transfers), the completion cohort counted in the
+# acceptance's row, the limits stored on the case, upheld reviews left out, rectified only when
+# closed after being rectified, and consultations and complaints that name only a department.
 ROLLUP_SQL = """
 INSERT INTO evaluations_dailystat (day, department_id, implementation_id, region_id, clerk_key, received, accepted,
-    refused, completed, approved, on_time, overdue, days_used, days_committed, days_statutory, ratings,
-    ratings_satisfied, stars, attitude, bad_reviews, rectified, consultations, complaints)
+    accepted_completed, refused, completed, approved, on_time, overdue, days_used, days_committed, days_statutory,
+    ratings, ratings_satisfied, stars, attitude, bad_reviews, rectified, consultations, complaints)
 SELECT day, department_id, implementation_id, min(region_id), clerk_key,
-       sum(received), sum(accepted), sum(refused), sum(completed), sum(approved), sum(on_time), sum(overdue),
-       sum(days_used), sum(days_committed), sum(days_statutory), sum(ratings), sum(ratings_satisfied), sum(stars),
-       sum(attitude), sum(bad_reviews), sum(rectified), sum(consultations), sum(complaints)
+       sum(received), sum(accepted), sum(accepted_completed), sum(refused), sum(completed), sum(approved),
+       sum(on_time), sum(overdue), sum(days_used), sum(days_committed), sum(days_statutory), sum(ratings),
+       sum(ratings_satisfied), sum(stars), sum(attitude), sum(bad_reviews), sum(rectified), sum(consultations),
+       sum(complaints)
 FROM (
-    SELECT (e.created_at AT TIME ZONE %(tz)s)::date AS day, COALESCE(e.department_id, c.department_id) AS department_id,
+    SELECT (e.created_at AT TIME ZONE %(tz)s)::date AS day,
+           CASE WHEN e.action = 'submit' THEN c.department_id
+                ELSE COALESCE(e.department_id, c.department_id) END AS department_id,
            c.implementation_id, i.region_id,
            CASE WHEN e.action = 'submit' THEN 0 ELSE COALESCE(e.actor_id, 0) END AS clerk_key,
            (e.action = 'submit')::int AS received, (e.action = 'accept')::int AS accepted,
+           (e.action = 'accept' AND EXISTS (SELECT 1 FROM approvals_caseevent d
+                                            WHERE d.case_id = e.case_id AND d.action = 'complete'))::int
+               AS accepted_completed,
            (e.action = 'refuse')::int AS refused, (e.action = 'complete')::int AS completed,
            (e.action = 'complete' AND c.result = 'approved')::int AS approved,
            (e.action = 'complete' AND NOT c.is_overdue)::int AS on_time,
            (e.action = 'complete' AND c.is_overdue)::int AS overdue,
            CASE WHEN e.action = 'complete' THEN COALESCE(c.working_days_used, 0) ELSE 0 END AS days_used,
-           CASE WHEN e.action = 'complete' THEN i.committed_limit_days ELSE 0 END AS days_committed,
-           CASE WHEN e.action = 'complete' THEN i.statutory_limit_days ELSE 0 END AS days_statutory,
+           CASE WHEN e.action = 'complete' THEN COALESCE(c.committed_limit_days, i.committed_limit_days)
+                ELSE 0 END AS days_committed,
+           CASE WHEN e.action = 'complete' THEN COALESCE(c.statutory_limit_days, i.statutory_limit_days)
+                ELSE 0 END AS days_statutory,
            0 AS ratings, 0 AS ratings_satisfied, 0 AS stars, 0 AS attitude, 0 AS bad_reviews, 0 AS rectified,
            0 AS consultations, 0 AS complaints
     FROM approvals_caseevent e
@@ -756,24 +767,28 @@ FROM (
     WHERE e.action IN ('submit', 'accept', 'refuse', 'complete')
   UNION ALL
     SELECT (r.created_at AT TIME ZONE %(tz)s)::date, r.department_id, r.implementation_id, r.region_id,
-           COALESCE(r.clerk_id, 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           COALESCE(r.clerk_id, 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
            1, (r.stars >= 3)::int, r.stars, r.attitude, (r.stars <= 2)::int, 0, 0, 0
     FROM evaluations_rating r
+    LEFT JOIN evaluations_rectification x ON x.rating_id = r.id
+    WHERE x.state IS DISTINCT FROM 'upheld'
   UNION ALL
     SELECT (x.closed_at AT TIME ZONE %(tz)s)::date, x.department_id, r.implementation_id, r.region_id,
-           COALESCE(r.clerk_id, 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
+           COALESCE(r.clerk_id, 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
     FROM evaluations_rectification x JOIN evaluations_rating r ON r.id = x.rating_id
     WHERE x.closed_at IS NOT NULL AND x.state = 'closed'
+      AND EXISTS (SELECT 1 FROM evaluations_rectificationevent v
+                  WHERE v.rectification_id = x.id AND v.action = 'close' AND v.from_state = 'rectified')
   UNION ALL
     SELECT (q.created_at AT TIME ZONE %(tz)s)::date, q.department_id,
            COALESCE(q.implementation_id, c.implementation_id),
-           COALESCE(i.region_id, ci.region_id), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           COALESCE(i.region_id, ci.region_id, d.region_id), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
            (q.kind = 'consultation')::int, (q.kind = 'complaint')::int
     FROM evaluations_inquiry q
+    JOIN departments_department d ON d.id = q.department_id
     LEFT JOIN approvals_implementation i ON i.id = q.implementation_id
     LEFT JOIN approvals_case c ON c.id = q.case_id
     LEFT JOIN approvals_implementation ci ON ci.id = c.implementation_id
-    WHERE COALESCE(q.implementation_id, c.implementation_id) IS NOT NULL
 ) counted
 GROUP BY day, department_id, implementation_id, clerk_key
 """

@@ -13,6 +13,7 @@ from evaluations import rollups
 from evaluations.models import DailyStat, Inquiry
 from evaluations.services import inquiry_create, rating_submit, rectification_step
 from tests.approvals.workflow_helpers import World
+from tests.factories import StaffMembershipFactory
 
 pytestmark = pytest.mark.django_db
 S = Case.State
@@ -43,6 +44,15 @@ def test_the_set_based_rollup_counts_what_the_rebuild_counts():
                    case=done[2])  # fmt: skip
     inquiry_create(asker=world.applicant, kind=Inquiry.Kind.CONSULTATION, subject="材料", question="要原件吗？",
                    implementation=world.implementation)  # fmt: skip
+    # The counting rules of docs/figures.md: an upheld appeal, a complaint naming only a department,
+    # a transferred case (received moves with it), a completion counted against its acceptance.
+    malicious = rate(world.in_state(S.COMPLETED), 1)
+    rectification_step(rectification_id=malicious.rectification.pk, actor=world.clerk, action="appeal", note="恶意")
+    supervisor = StaffMembershipFactory(supervisor=True).user
+    rectification_step(rectification_id=malicious.rectification.pk, actor=supervisor, action="uphold")
+    inquiry_create(asker=world.applicant, kind=Inquiry.Kind.COMPLAINT, subject="态度", question="窗口态度差",
+                   department=other.department)  # fmt: skip
+    world.in_state(S.TRANSFERRED)
     rollups.rebuild()
     expected = snapshot()
     assert len(expected) >= 4  # two departments, each with its clerk and the unattributed row
