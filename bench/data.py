@@ -773,7 +773,7 @@ FROM (
     LEFT JOIN evaluations_rectification x ON x.rating_id = r.id
     WHERE x.state IS DISTINCT FROM 'upheld'
   UNION ALL
-    SELECT (x.closed_at AT TIME ZONE %(tz)s)::date, x.department_id, r.implementation_id, r.region_id,
+    SELECT (r.created_at AT TIME ZONE %(tz)s)::date, r.department_id, r.implementation_id, r.region_id,
            COALESCE(r.clerk_id, 0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
     FROM evaluations_rectification x JOIN evaluations_rating r ON r.id = x.rating_id
     WHERE x.closed_at IS NOT NULL AND x.state = 'closed'

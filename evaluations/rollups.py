@@ -189,9 +189,12 @@ def on_rectification_closed(rectification: Rectification) -> None:
     if closing != Rectification.State.RECTIFIED:
         return
     rating = rectification.rating
+    # Counted on the day of the review it puts right, in the review's row (a cohort, like the
+    # completion rate): a period's rectification progress is then the share of ITS bad reviews
+    # rectified so far, never above 100 % (before, counted on the day of closing: 200 % seen).
     bump(
-        day=local_day(rectification.closed_at),
-        department_id=rectification.department_id,
+        day=local_day(rating.created_at),
+        department_id=rating.department_id,
         implementation_id=rating.implementation_id,
         region_id=rating.region_id,
         clerk_id=rating.clerk_id,
@@ -313,15 +316,16 @@ def rebuild() -> int:
             )
         )
         .annotate(
-            day=TruncDate("closed_at", tzinfo=tz),
+            day=TruncDate("rating__created_at", tzinfo=tz),
+            department_key=F("rating__department_id"),
             implementation_id=F("rating__implementation_id"),
             region_id=F("rating__region_id"),
             clerk_key=Coalesce("rating__clerk_id", Value(0)),
         )
-        .values("day", "department_id", "implementation_id", "region_id", "clerk_key")
+        .values("day", "department_key", "implementation_id", "region_id", "clerk_key")
         .annotate(n=Count("id"))
     )
-    _merge(rectified, totals, {"rectified": "n"})
+    _merge(({**r, "department_id": r["department_key"]} for r in rectified), totals, {"rectified": "n"})
     inquiries = (
         Inquiry.objects.annotate(
             day=TruncDate("created_at", tzinfo=tz),
