@@ -165,6 +165,10 @@ class WorkingCalendar:
             day -= ONE_DAY
         return day
 
+    def signed(self, start: datetime.date, end: datetime.date) -> int:
+        """Return the working days from ``start`` to ``end``, negative when ``end`` is before ``start``."""
+        return self.between(start, end) if check_date(end) >= check_date(start) else -self.between(end, start)
+
     def between(self, start: datetime.date, end: datetime.date) -> int:
         """Return the number of working days after ``start`` up to and including ``end`` (0 if ``end <= start``)."""
         start, end = check_date(start), check_date(end)

@@ -57,9 +57,8 @@ def working_days_signed(start: datetime.date, end: datetime.date) -> int:
     ``shift_working_days(start, working_days_signed(start, end))`` counts as ``end`` (the same
     working day, or the working day before a run of days off).
     """
-    if check_date(end) >= check_date(start):
-        return working_days_between(start, end)
-    return -working_days_between(end, start)
+    first, last = sorted((check_date(start), check_date(end)))
+    return working_calendar(first + ONE_DAY, last).signed(start, end) if first < last else 0
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -819,23 +819,21 @@ def case_mark_overdue(*, batch_size: int = 1000) -> dict:
 _PAUSING, _RESUMING = {"request_supplement", "suspend"}, {"supplement", "resume"}
 
 
-def _clock_history(case: Case) -> tuple[int, datetime.date | None]:
-    """Replay the case's timeline since its acceptance: return (working days stopped, day of the open stop).
+def _clock_history(events, calendar) -> tuple[int, datetime.date | None]:
+    """Replay a case's timeline since its acceptance: return (working days stopped, day of the open stop).
 
-    The days stopped are the working days of each closed pause, counted on today's calendar;
-    the open stop is the day the clock stopped if it is stopped now, else None.
+    ``events`` are the case's acceptance, pause and resume events in order (prefetched);
+    ``calendar`` a ``WorkingCalendar``. The days stopped are the working days of each closed pause,
+    counted on today's calendar; the open stop is the day the clock stopped if it is stopped now.
     """
-    accept = case.events.filter(action="accept").order_by("-created_at", "-id").first()
-    events = case.events.filter(action__in=_PAUSING | _RESUMING)
-    if accept is not None:
-        events = events.filter(id__gt=accept.pk)
+    accepted = [i for i, event in enumerate(events) if event.action == "accept"]
     stopped, since = 0, None
-    for event in events.order_by("created_at", "id"):
+    for event in events[accepted[-1] + 1 :] if accepted else events:
         day = timezone.localtime(event.created_at).date()
         if event.action in _PAUSING and event.from_state in CLOCK_RUNNING and since is None:
             since = day
         elif event.action in _RESUMING and event.to_state in CLOCK_RUNNING and since is not None:
-            stopped += calendar_selectors.working_days_between(since, day)
+            stopped += calendar.between(since, day)
             since = None
     return stopped, since
 
@@ -864,19 +862,26 @@ def case_recompute_due_dates(*, year: int) -> int:
         stopped = Q(due_date__isnull=True, paused_remaining_days__isnull=False) & ~Q(
             state__in=[S.COMPLETED, S.WITHDRAWN]
         )
-        cases = (
+        clock = CaseEvent.objects.filter(action__in={"accept"} | _PAUSING | _RESUMING).order_by("created_at", "id")
+        cases = list(
             Case.objects.select_for_update(of=("self",))
             .filter(running | stopped, accepted_at__isnull=False)
             .select_related("implementation", "department", "applicant")
+            .prefetch_related(Prefetch("events", queryset=clock, to_attr="clock_events"))
         )
+        if not cases:
+            return 0
+        # One read of the calendar for the whole batch (it reads more by itself if a date falls outside).
+        first = min(timezone.localtime(case.accepted_at).date() for case in cases)
+        calendar = calendar_selectors.working_calendar(first, day + datetime.timedelta(days=366))
         for case in cases:
             accepted = timezone.localtime(case.accepted_at).date()
-            paused, since = _clock_history(case)
+            paused, since = _clock_history(case.clock_events, calendar)
             total = _total_limit(case) + paused
             change = _Change(fields=[])
             if case.due_date is not None and case.state in CLOCK_RUNNING:
-                due = calendar_selectors.add_working_days(accepted, total)
-                if calendar_selectors.working_days_signed(case.due_date, due) == 0:
+                due = calendar.add(accepted, total)
+                if calendar.signed(case.due_date, due) == 0:
                     continue  # the same working day (or the same run of days off)
                 change.comment = _("Due date recomputed on the official holidays of %(year)s: %(old)s → %(new)s.") % {
                     "year": year,
@@ -888,7 +893,7 @@ def case_recompute_due_dates(*, year: int) -> int:
                 case.due_date, case.is_overdue = due, due < day
                 change.fields += ["due_date", "is_overdue"]
             elif since is not None:
-                remaining = total - calendar_selectors.working_days_signed(accepted, since)
+                remaining = total - calendar.signed(accepted, since)
                 if remaining == case.paused_remaining_days:
                     continue
                 change.comment = _(

@@ -7,7 +7,6 @@ until an admin enters it, its days count Monday to Friday. 1 January 2027 (Frida
 import datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from approvals.models import CalendarDay, CalendarYear, CaseEvent
@@ -20,25 +19,6 @@ from tests.factories import pdf_upload
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
-
-
-@pytest.fixture
-def on_day():
-    travellers = []
-
-    def move(day: datetime.date):
-        if travellers:
-            travellers.pop().stop()
-        traveller = time_machine.travel(
-            datetime.datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI), tick=False
-        )
-        traveller.start()
-        travellers.append(traveller)
-
-    yield move
-    for traveller in travellers:
-        traveller.stop()
 
 
 @pytest.fixture

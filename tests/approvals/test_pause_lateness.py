@@ -8,7 +8,6 @@ import datetime
 import importlib
 
 import pytest
-import time_machine
 from django.apps import apps
 
 from approvals.models import Case
@@ -20,31 +19,11 @@ from tests.factories import pdf_upload
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture
 def calendar_2026():
     assert calendar_services.calendar_load_year(year=2026)
-
-
-@pytest.fixture
-def on_day():
-    """Freeze the clock at 10:00 Beijing time on a given date (``on_day(date)``); later calls move it."""
-    travellers = []
-
-    def move(day: datetime.date):
-        if travellers:
-            travellers.pop().stop()
-        traveller = time_machine.travel(
-            datetime.datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI), tick=False
-        )
-        traveller.start()
-        travellers.append(traveller)
-
-    yield move
-    for traveller in travellers:
-        traveller.stop()
 
 
 def _supplement(world, case):
